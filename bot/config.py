@@ -1,0 +1,147 @@
+"""Configuration from environment variables, validated once at start.
+
+Every bad value is reported with the variable's name and what would be accepted, so an
+operator fixes the whole environment in one go instead of one crash at a time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TELEGRAM_API = "https://api.telegram.org"
+DEFAULT_DATABASE = Path("data") / "bot.sqlite3"
+DEFAULT_TIMEZONE = "Asia/Dushanbe"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Bot API tokens are "<bot id>:<secret>"; the secret is 35 characters today.
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
+
+
+class ConfigError(Exception):
+    """One or more environment variables are invalid; str() lists them all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None = field(repr=False)
+    api_root: str = TELEGRAM_API
+    database_path: Path = DEFAULT_DATABASE
+    admin_ids: frozenset[int] = frozenset()
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    log_level: str = "INFO"
+
+    @property
+    def base_url(self) -> str:
+        """PTB's base_url: the token is appended to it."""
+        return f"{self.api_root}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.api_root}/file/bot"
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                [
+                    "TELEGRAM_BOT_TOKEN is not set: set it to the token from @BotFather, "
+                    "or try the bot without one: python -m bot sandbox"
+                ]
+            )
+        return self.token
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    """Build a Config from an environment mapping, or raise ConfigError listing every problem."""
+    problems: list[str] = []
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and not TOKEN_RE.match(token):
+        # Never echo the value: a mistyped token is still mostly a secret.
+        problems.append(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token "
+            "(expected digits, a colon and at least 30 letters, digits, '_' or '-', "
+            "as @BotFather gives it)"
+        )
+
+    api_root = env.get("BOT_API_BASE_URL", "").strip().rstrip("/") or TELEGRAM_API
+    parts = urlsplit(api_root)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(
+            f"BOT_API_BASE_URL={api_root!r} is not an http(s) URL "
+            f"(for example {TELEGRAM_API} or http://127.0.0.1:8081)"
+        )
+    elif parts.scheme == "http" and not _is_loopback(parts.hostname):
+        problems.append(
+            f"BOT_API_BASE_URL={api_root!r} uses plain http to a remote host, "
+            "which would send the token in clear text: use https, or a loopback address"
+        )
+    elif parts.path.endswith("/bot") or parts.query or parts.fragment:
+        problems.append(
+            f"BOT_API_BASE_URL={api_root!r} should be the server's root, without '/bot', "
+            f"a query or a fragment (for example {TELEGRAM_API})"
+        )
+
+    db_raw = env.get("DATABASE_PATH", "").strip()
+    database_path = Path(db_raw) if db_raw else DEFAULT_DATABASE
+    if database_path.exists() and database_path.is_dir():
+        problems.append(f"DATABASE_PATH={db_raw!r} is a directory; give a file path")
+
+    admin_ids: set[int] = set()
+    for part in env.get("ADMIN_IDS", "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part.isdigit() and 0 < int(part) < 2**52:
+            admin_ids.add(int(part))
+        else:
+            problems.append(
+                f"ADMIN_IDS contains {part!r}, which is not a Telegram user id "
+                "(expected positive numbers separated by commas, e.g. 12345,67890)"
+            )
+
+    tz_name = env.get("TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    timezone = ZoneInfo(DEFAULT_TIMEZONE)
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"TIMEZONE={tz_name!r} is not a known time zone (for example {DEFAULT_TIMEZONE})"
+        )
+
+    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        token=token,
+        api_root=api_root,
+        database_path=database_path,
+        admin_ids=frozenset(admin_ids),
+        timezone=timezone,
+        log_level=log_level,
+    )
+
+
+def level_number(config: Config) -> int:
+    return logging.getLevelNamesMapping()[config.log_level]

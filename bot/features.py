@@ -1,0 +1,53 @@
+"""How a feature module declares itself: its commands (with menu and help lines) and handlers.
+
+Each module in handlers/ exports one FEATURE; handlers/__init__.py lists them in order and
+bot/app.py registers them. The "/" menu, /help and the main-menu buttons are all built from
+these declarations, so they cannot drift apart from the handlers that serve them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import BaseHandler
+
+from bot.i18n import Lazy
+
+if TYPE_CHECKING:
+    from bot.context import BotContext
+
+Callback = Callable[[Update, "BotContext"], Awaitable[Any]]
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: Lazy  # the one line shown in the "/" menu and in /help
+    callback: Callback
+    button: Lazy | None = None  # label of its main-menu button, if it has one
+    in_menu: bool = True  # listed in the "/" menu and /help (False: hidden aliases)
+
+    def __post_init__(self) -> None:
+        if not COMMAND_NAME.match(self.name):
+            raise ValueError(f"invalid command name {self.name!r}")
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    commands: tuple[Command, ...] = ()
+    handlers: tuple[BaseHandler[Any, Any, Any], ...] = ()
+
+
+def all_commands(features: tuple[Feature, ...]) -> list[Command]:
+    commands = [c for f in features for c in f.commands]
+    names = [c.name for c in commands]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ValueError(f"commands declared twice: {sorted(duplicates)}")
+    return commands

@@ -1,0 +1,235 @@
+"""The real bot and the fake Bot API in one event loop, with a user's view of the chat.
+
+Used by the tests, the sandbox and the benchmarks. Nothing of the bot is replaced: the
+harness only adds one handler in the last group that tells the fake server "this update
+is finished", so a test knows exactly which replies an update produced.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.app import BotApp, build_application
+from bot.config import Config
+from bot.content import CONTENT_DIR
+from bot.fake_api import FAKE_TOKEN, Call, FakeBotAPI, FakeUser
+
+DONE_GROUP = 1_000_000
+
+
+@dataclass
+class Button:
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class Reply:
+    """One thing the user saw: a message sent or edited, or a toast from a button press."""
+
+    method: str
+    text: str
+    html: str = ""
+    buttons: list[list[Button]] = field(default_factory=list)
+    message: dict[str, Any] | None = None
+    alert: bool = False
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+def _buttons(markup: dict[str, Any] | None) -> list[list[Button]]:
+    if not markup:
+        return []
+    return [
+        [Button(b["text"], b.get("callback_data"), b.get("url")) for b in row]
+        for row in markup.get("inline_keyboard", [])
+    ]
+
+
+class Replies(list[Reply]):
+    @property
+    def text(self) -> str:
+        return "\n---\n".join(r.text for r in self)
+
+    @property
+    def last(self) -> Reply:
+        if not self:
+            raise AssertionError("the bot did not answer")
+        return self[-1]
+
+
+class ChatUser:
+    """A Telegram user talking to the bot in a private chat (or a given chat)."""
+
+    def __init__(
+        self, harness: Harness, user: FakeUser, chat: dict[str, Any] | None = None
+    ) -> None:
+        self.harness = harness
+        self.user = user
+        self.chat = chat or harness.api.private_chat(user)
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.chat["id"])
+
+    async def send(self, text: str, *, reply_to: dict[str, Any] | None = None) -> Replies:
+        after = self.harness.api.last_seq
+        update_id = self.harness.api.message_update(self.user, text, self.chat, reply_to=reply_to)
+        return await self.harness.collect(update_id, after, self.chat_id)
+
+    def last_message_with_buttons(self) -> dict[str, Any]:
+        messages = [
+            m
+            for (chat_id, _), m in self.harness.api.state.messages.items()
+            if chat_id == self.chat_id and m.get("reply_markup")
+        ]
+        if not messages:
+            raise AssertionError("no message with buttons in this chat")
+        return max(messages, key=lambda m: m["message_id"])
+
+    async def press(
+        self,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> Replies:
+        """Press the button whose label contains `label` (or send forged `data`)."""
+        message = message or self.last_message_with_buttons()
+        if data is None:
+            for button in (b for row in _buttons(message.get("reply_markup")) for b in row):
+                if label is not None and label in button.text and button.data:
+                    data = button.data
+                    break
+            else:
+                labels = [b.text for row in _buttons(message.get("reply_markup")) for b in row]
+                raise AssertionError(f"no button {label!r} among {labels}")
+        after = self.harness.api.last_seq
+        update_id = self.harness.api.callback_update(self.user, message, data)
+        return await self.harness.collect(update_id, after, self.chat_id)
+
+    async def inline(self, query: str, offset: str = "") -> dict[str, Any]:
+        after = self.harness.api.last_seq
+        update_id = self.harness.api.inline_update(self.user, query, offset)
+        await self.harness.api.wait_done(update_id)
+        answers = self.harness.api.calls("answerInlineQuery", after=after)
+        if not answers:
+            raise AssertionError("the bot did not answer the inline query")
+        return answers[-1].params
+
+
+class Harness:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        admin_ids: frozenset[int] = frozenset(),
+        content_dir: Path = CONTENT_DIR,
+        api: FakeBotAPI | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.api = api or FakeBotAPI(files_dir=data_dir / "files")
+        self._config = config
+        self.admin_ids = admin_ids
+        self.content_dir = content_dir
+        self.app: BotApp | None = None
+        self._next_user_id = 1000
+
+    @property
+    def config(self) -> Config:
+        base = self._config or Config(token=FAKE_TOKEN, database_path=self.data_dir / "bot.sqlite3")
+        return replace(
+            base,
+            token=FAKE_TOKEN,
+            api_root=self.api.url,
+            admin_ids=self.admin_ids or base.admin_ids,
+        )
+
+    async def __aenter__(self) -> Harness:
+        if not self.api.url:
+            await self.api.start()
+        await self.start_bot()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop_bot()
+        await self.api.stop()
+
+    async def start_bot(self) -> BotApp:
+        app = build_application(self.config, content_dir=self.content_dir)
+        app.add_handler(TypeHandler(Update, self._mark_done), group=DONE_GROUP)
+        # The same order as Application.run_polling: initialize, post_init, start.
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=5)
+        self.app = app
+        return app
+
+    async def stop_bot(self) -> None:
+        app, self.app = self.app, None
+        if app is None:
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    async def restart(self) -> None:
+        await self.stop_bot()
+        await self.start_bot()
+
+    async def _mark_done(self, update: Update, context: Any) -> None:
+        self.api.mark_done(update.update_id)
+
+    def user(
+        self,
+        language_code: str | None = "en",
+        first_name: str = "Test",
+        user_id: int | None = None,
+        **kwargs: Any,
+    ) -> ChatUser:
+        if user_id is None:
+            self._next_user_id += 1
+            user_id = self._next_user_id
+        return ChatUser(self, FakeUser(user_id, first_name, language_code, **kwargs))
+
+    async def collect(self, update_id: int, after: int, chat_id: int) -> Replies:
+        await self.api.wait_done(update_id)
+        return Replies(
+            to_reply(call) for call in self.api.calls(after=after) if _concerns(call, chat_id)
+        )
+
+
+def _concerns(call: Call, chat_id: int) -> bool:
+    if call.error is not None:
+        return False
+    if call.method == "answerCallbackQuery":
+        return bool(call.params.get("text"))
+    return call.params.get("chat_id") == chat_id and call.method.startswith(("send", "edit"))
+
+
+def to_reply(call: Call) -> Reply:
+    if call.method == "answerCallbackQuery":
+        return Reply(
+            call.method, call.params.get("text", ""), alert=bool(call.params.get("show_alert"))
+        )
+    message = call.result if isinstance(call.result, dict) else {}
+    raw = call.params.get("text") or call.params.get("caption") or ""
+    visible = message.get("text") or message.get("caption") or html.unescape(raw)
+    return Reply(call.method, visible, raw, _buttons(call.params.get("reply_markup")), message)

@@ -1,0 +1,95 @@
+"""Content items rendered as Telegram HTML in one language, each ending with its source.
+
+All content is plain text and escaped here; only our own templates add markup.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from bot.content import Agency, Contact, Content, Event, Fact, Source
+from bot.dates import PartialDate
+from bot.i18n import Translator
+from bot.ui import escape
+
+
+def source_title(tr: Translator, source: Source) -> str:
+    """The source's title (a link for web sources) and its date, as HTML."""
+    title = escape(source.title[tr.lang])
+    if source.url:
+        title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
+    if source.date:
+        return tr.pgettext("content", "{title}, {date}").format(
+            title=title, date=escape(tr.date(PartialDate.parse(source.date)))
+        )
+    return title
+
+
+def source_line(tr: Translator, source: Source) -> str:
+    return tr.pgettext("content", "Source: {title}").format(title=source_title(tr, source))
+
+
+def event_when(tr: Translator, event: Event) -> str:
+    until = event.until
+    if until is None:
+        return tr.date(event.when)
+    return tr.pgettext("content", "{start} – {end}").format(
+        start=tr.date(event.when), end=tr.date(until)
+    )
+
+
+def render_event(tr: Translator, content: Content, event: Event) -> str:
+    return "\n".join(
+        [
+            f"📅 <b>{escape(event_when(tr, event))}</b>",
+            f"<b>{escape(event.title[tr.lang])}</b>",
+            escape(event.text[tr.lang]),
+            "",
+            f"<i>{source_line(tr, content.source(event.source))}</i>",
+        ]
+    )
+
+
+def render_fact(tr: Translator, content: Content, fact: Fact) -> str:
+    lines = [f"💡 {escape(fact.text[tr.lang])}"]
+    if fact.as_of:
+        lines.append(
+            tr.pgettext("content", "Figures as of {date}.").format(
+                date=escape(tr.date(PartialDate.parse(fact.as_of)))
+            )
+        )
+    lines += ["", f"<i>{source_line(tr, content.source(fact.source))}</i>"]
+    return "\n".join(lines)
+
+
+def render_agency(tr: Translator, content: Content, agency: Agency) -> str:
+    lines = [f"🇺🇳 <b>{escape(agency.acronym[tr.lang])}</b> — {escape(agency.name[tr.lang])}"]
+    if agency.since:
+        lines.append(
+            tr.pgettext("content", "Working in Tajikistan since {date}.").format(
+                date=escape(tr.date(PartialDate.parse(agency.since)))
+            )
+        )
+    lines += [escape(agency.profile[tr.lang]), ""]
+    lines.append(f"<i>{source_line(tr, content.source(agency.source))}</i>")
+    return "\n".join(lines)
+
+
+def render_contact(tr: Translator, content: Content, contact: Contact) -> str:
+    agency = content.get("agency", contact.agency)
+    lines = [f"👤 <b>{escape(contact.name[tr.lang])}</b>", escape(contact.role[tr.lang])]
+    if agency is not None:
+        lines.append(f"🇺🇳 {escape(agency.acronym[tr.lang])} — {escape(agency.name[tr.lang])}")
+    lines += ["", f"<i>{source_line(tr, content.source(contact.source))}</i>"]
+    return "\n".join(lines)
+
+
+def render_item(tr: Translator, content: Content, kind: str, item: Any) -> str:
+    renderers = {
+        "event": render_event,
+        "fact": render_fact,
+        "agency": render_agency,
+        "contact": render_contact,
+    }
+    return renderers[kind](tr, content, item)

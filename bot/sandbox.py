@@ -1,0 +1,90 @@
+"""`python -m bot sandbox`: chat with the real bot in a terminal, no Telegram token needed.
+
+The fake Bot API and the bot run in this process; what the bot sends is printed with its
+buttons numbered, and typing a number presses that button. With stdin not a terminal,
+each line is one input and the transcript is printed, so scripts can drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Config
+from bot.harness import ChatUser, Harness, Replies
+
+SANDBOX_USER_ID = 1001
+
+
+def format_replies(replies: Replies, numbered: list[str]) -> str:
+    """Render replies as text; buttons get numbers, collected into `numbered`'s order."""
+    lines: list[str] = []
+    for reply in replies:
+        if reply.method == "answerCallbackQuery":
+            lines.append(f"bot (notice)> {reply.text}")
+            continue
+        prefix = "bot (edited)> " if reply.method.startswith("edit") else "bot> "
+        body = reply.text.replace("\n", "\n     ")
+        lines.append(prefix + body)
+        if reply.message and "document" in reply.message:
+            lines.append(f"     [file: {reply.message['document'].get('file_name')}]")
+        if reply.buttons:
+            numbered.clear()
+            for row in reply.buttons:
+                cells = []
+                for button in row:
+                    numbered.append(button.data or "")
+                    cells.append(f"[{len(numbered)}] {button.text}")
+                lines.append("     " + "  ".join(cells))
+    return "\n".join(lines) if lines else "bot> (no answer)"
+
+
+async def _inputs(stream: TextIO, interactive: bool) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            try:
+                line = await loop.run_in_executor(None, input, "you> ")
+            except EOFError:
+                return
+        else:
+            line = await loop.run_in_executor(None, stream.readline)
+            if not line:
+                return
+            line = line.rstrip("\n")
+            print(f"you> {line}")
+        yield line
+
+
+async def run_sandbox(
+    config: Config, telegram_language: str | None, stream: TextIO = sys.stdin
+) -> int:
+    data_dir = Path(config.database_path).parent
+    interactive = stream.isatty()
+    async with Harness(data_dir, config=config) as harness:
+        user: ChatUser = harness.user(
+            language_code=telegram_language, first_name="Sandbox", user_id=SANDBOX_USER_ID
+        )
+        if interactive:
+            print(
+                "Sandbox: you are chatting with the bot on a fake Telegram. Type /start; "
+                "a number presses that button; Ctrl-D quits."
+            )
+        numbered: list[str] = []
+        async for line in _inputs(stream, interactive):
+            text = line.strip()
+            if not text:
+                continue
+            if text.isdigit() and numbered:
+                index = int(text) - 1
+                if not 0 <= index < len(numbered):
+                    print(f"(there is no button {text})")
+                    continue
+                replies = await user.press(data=numbered[index])
+            else:
+                replies = await user.send(text)
+            print(format_replies(replies, numbered), flush=True)
+    return 0

@@ -1,0 +1,70 @@
+"""Small building blocks every reply uses: escaping, keyboards, send-or-edit."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.features import Feature, all_commands
+from bot.i18n import LANGUAGE_FLAGS, LANGUAGE_NAMES, LANGUAGES, Translator
+
+log = logging.getLogger(__name__)
+
+Button = tuple[str, str]  # (label, callback data)
+MAX_CALLBACK_BYTES = 64
+MAX_MESSAGE_CHARS = 4096
+
+
+def escape(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    for row in rows:
+        for _, data in row:
+            if len(data.encode()) > MAX_CALLBACK_BYTES:
+                raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def language_row(current: str | None = None) -> list[Button]:
+    return [
+        (
+            f"{'✅' if lang == current else LANGUAGE_FLAGS[lang]} {LANGUAGE_NAMES[lang]}",
+            f"lang:{lang}",
+        )
+        for lang in LANGUAGES
+    ]
+
+
+def main_menu_rows(tr: Translator, features: tuple[Feature, ...]) -> list[list[Button]]:
+    buttons = [(tr.lazy(c.button), f"cmd:{c.name}") for c in all_commands(features) if c.button]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def respond(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = False,
+) -> Message | bool | None:
+    """Send a reply; with edit=True and a button press, change that message in place."""
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            return await query.message.edit_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            raise
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup)

@@ -1,0 +1,42 @@
+"""Who the user is to us: their language, remembered without a database read per update."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from bot.i18n import resolve_language
+from bot.storage import Database
+
+CACHE_SIZE = 50_000
+
+
+class Users:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._languages: OrderedDict[int, str] = OrderedDict()
+
+    def _remember(self, user_id: int, lang: str) -> str:
+        self._languages[user_id] = lang
+        self._languages.move_to_end(user_id)
+        if len(self._languages) > CACHE_SIZE:
+            self._languages.popitem(last=False)
+        return lang
+
+    async def seen(self, user_id: int, telegram_language: str | None) -> str:
+        """Record the visit and return the language to answer in."""
+        user = await self._db.seen_user(user_id, telegram_language)
+        return self._remember(user_id, resolve_language(user.chosen_language, telegram_language))
+
+    async def language(self, user_id: int | None, telegram_language: str | None = None) -> str:
+        if user_id is None:
+            return resolve_language(None, telegram_language)
+        cached = self._languages.get(user_id)
+        if cached:
+            return cached
+        user = await self._db.get_user(user_id)
+        chosen = user.chosen_language if user else None
+        return resolve_language(chosen, telegram_language)
+
+    async def choose_language(self, user_id: int, lang: str) -> str:
+        await self._db.set_language(user_id, lang)
+        return self._remember(user_id, lang)

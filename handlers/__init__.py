@@ -1,0 +1,12 @@
+"""Every feature of the bot, in the order its handlers are registered (fallbacks last)."""
+
+from bot.features import Feature
+from handlers import about, fallback, help, language, start
+
+FEATURES: tuple[Feature, ...] = (
+    start.FEATURE,
+    language.FEATURE,
+    help.FEATURE,
+    about.FEATURE,
+    fallback.FEATURE,  # must stay last: it answers whatever no other feature took
+)

@@ -1,0 +1,52 @@
+"""Answers for everything no feature took: unknown commands, free text, stale buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.features import Feature
+from bot.ui import respond
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    await respond(
+        update,
+        context.tr.pgettext(
+            "fallback", "I don't know this command. Send /help to see what I can do."
+        ),
+    )
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    await respond(
+        update,
+        context.tr.pgettext(
+            "fallback",
+            "I answer to commands and buttons. Send /help to see what I can do.",
+        ),
+    )
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer(
+            context.tr.pgettext(
+                "errors", "This button is out of date. Send /start for a fresh menu."
+            ),
+            show_alert=True,
+        )
+
+
+FEATURE = Feature(
+    name="fallback",
+    handlers=(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+        MessageHandler(
+            filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, free_text
+        ),
+        CallbackQueryHandler(stale_button),
+    ),
+)

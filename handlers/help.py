@@ -1,0 +1,41 @@
+"""/help: one line per command, built from the same declarations as the "/" menu."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.features import Command, Feature, all_commands
+from bot.i18n import lazy_pgettext
+from bot.ui import escape, respond
+
+
+def help_text(context: BotContext) -> str:
+    tr = context.tr
+    title = tr.pgettext("help", "What I can do")
+    lines = [f"<b>{escape(title)}</b>", ""]
+    for command in all_commands(context.services.features):
+        if command.in_menu:
+            lines.append(f"/{command.name} — {escape(tr.lazy(command.description))}")
+    lines += [
+        "",
+        tr.pgettext("help", "You can also press the buttons under my messages."),
+    ]
+    return "\n".join(lines)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    await respond(update, help_text(context))
+
+
+FEATURE = Feature(
+    name="help",
+    commands=(
+        Command(
+            "help",
+            lazy_pgettext("command menu", "What the bot can do"),
+            show_help,
+            button=lazy_pgettext("main menu", "❓ Help"),
+        ),
+    ),
+)

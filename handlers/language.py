@@ -1,0 +1,47 @@
+"""/language and the language buttons: the choice is stored and used for every reply."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.features import Command, Feature
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
+from bot.ui import keyboard, language_row, main_menu_rows, respond
+
+
+async def ask_language(update: Update, context: BotContext) -> None:
+    text = context.tr.pgettext("language", "Choose the language I should speak with you:")
+    await respond(update, text, keyboard([language_row(context.lang)]))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = query.data.removeprefix("lang:")
+    if lang not in LANGUAGES or query.from_user is None:
+        await query.answer(context.tr.pgettext("errors", "This button is out of date."))
+        return
+    context.lang = await context.services.users.choose_language(query.from_user.id, lang)
+    tr = context.tr
+    await query.answer(LANGUAGE_NAMES[lang])
+    text = tr.pgettext(
+        "language", "Language: {language}. I will answer you in it from now on."
+    ).format(language=LANGUAGE_NAMES[lang])
+    rows = [*main_menu_rows(tr, context.services.features), language_row(lang)]
+    await respond(update, text, keyboard(rows), edit=True)
+
+
+FEATURE = Feature(
+    name="language",
+    commands=(
+        Command(
+            "language",
+            lazy_pgettext("command menu", "Change the language"),
+            ask_language,
+            button=lazy_pgettext("main menu", "🌐 Language"),
+        ),
+    ),
+    handlers=(CallbackQueryHandler(choose_language, pattern=r"^lang:"),),
+)
