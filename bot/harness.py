@@ -19,6 +19,7 @@ from bot.app import BotApp, build_application
 from bot.config import Config
 from bot.content import CONTENT_DIR
 from bot.fake_api import FAKE_TOKEN, Call, FakeBotAPI, FakeUser
+from bot.features import Feature
 
 DONE_GROUP = 1_000_000
 
@@ -136,7 +137,9 @@ class Harness:
         content_dir: Path = CONTENT_DIR,
         api: FakeBotAPI | None = None,
         config: Config | None = None,
+        features: tuple[Feature, ...] | None = None,
     ) -> None:
+        self.features = features
         self.data_dir = data_dir
         self.api = api or FakeBotAPI(files_dir=data_dir / "files")
         self._config = config
@@ -166,7 +169,7 @@ class Harness:
         await self.api.stop()
 
     async def start_bot(self) -> BotApp:
-        app = build_application(self.config, content_dir=self.content_dir)
+        app = build_application(self.config, content_dir=self.content_dir, features=self.features)
         app.add_handler(TypeHandler(Update, self._mark_done), group=DONE_GROUP)
         # The same order as Application.run_polling: initialize, post_init, start.
         await app.initialize()

@@ -1,0 +1,83 @@
+"""The command line as a new user meets it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(
+    args: list[str], env: dict[str, str] | None = None, stdin: str = "", cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("TELEGRAM_", "BOT_API", "DATABASE_", "ADMIN_", "TIMEZONE", "LOG_LEVEL")
+        )
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd,
+    )
+
+
+def test_run_without_token_says_one_clear_line_and_exits_2() -> None:
+    result = run(["run"])
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in lines[0] and "python -m bot sandbox" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_default_command_is_run() -> None:
+    assert run([]).returncode == 2
+
+
+def test_bad_config_lists_each_problem_without_traceback() -> None:
+    result = run(["run"], env={"TIMEZONE": "Nowhere/Land", "ADMIN_IDS": "x", "LOG_LEVEL": "nope"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 3
+
+
+def test_version() -> None:
+    result = run(["--version"])
+    assert result.returncode == 0 and "0.1.0" in result.stdout
+
+
+def test_check_content_passes_on_shipped_content_and_prints_counts() -> None:
+    result = run(["check-content"])
+    assert result.returncode == 0, result.stderr
+    assert "is valid" in result.stdout
+    for kind in ("source", "period", "event", "fact", "agency", "contact", "term"):
+        assert kind in result.stdout
+
+
+def test_sandbox_transcript_and_language_survives_restart(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "sandbox.sqlite3")}
+    first = run(["sandbox"], env=env, stdin="/start\n/help\n/about\n")
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "you> /start" in out and "bot> Hello, Sandbox!" in out
+    assert "[5] 🇹🇯 Тоҷикӣ" in out  # the language keyboard, numbered
+    assert "bot> What I can do" in out and "/about — About the bot and its sources" in out
+    assert "UN–Tajikistan partnership bot" in out
+    # press button 5 (Tajik) after /start, then ask for help: Tajik from then on
+    second = run(["sandbox"], env=env, stdin="/start\n5\n/help\n")
+    assert "bot (edited)> Забон: Тоҷикӣ." in second.stdout
+    assert "bot> Ман чӣ кор карда метавонам" in second.stdout
+    third = run(["sandbox"], env=env, stdin="/help\n")  # a new process: the choice is in SQLite
+    assert "bot> Ман чӣ кор карда метавонам" in third.stdout
+    assert "Traceback" not in first.stderr + second.stderr + third.stderr
