@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,15 @@ class Services:
     features: tuple[Feature, ...]
     version: str
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The one source of "now": tests and the sandbox move it to check dated behaviour.
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+    def now(self) -> dt.datetime:
+        """Now in the bot's time zone."""
+        return self.clock().astimezone(self.config.timezone)
+
+    def today(self) -> dt.date:
+        return self.now().date()
 
 
 SERVICES_KEY = "services"

@@ -7,6 +7,7 @@ is finished", so a test knows exactly which replies an update produced.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from telegram.ext import TypeHandler
 from bot.app import BotApp, build_application
 from bot.config import Config
 from bot.content import CONTENT_DIR
+from bot.context import SERVICES_KEY, Services
 from bot.fake_api import FAKE_TOKEN, Call, FakeBotAPI, FakeUser
 from bot.features import Feature
 
@@ -147,6 +149,7 @@ class Harness:
         self.content_dir = content_dir
         self.app: BotApp | None = None
         self._next_user_id = 1000
+        self._now: dt.datetime | None = None
 
     @property
     def config(self) -> Config:
@@ -175,6 +178,9 @@ class Harness:
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
+        if self._now is not None:
+            fixed = self._now
+            app.bot_data[SERVICES_KEY].clock = lambda: fixed
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=5)
@@ -192,6 +198,17 @@ class Harness:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None, "the bot is not running"
+        return self.app.bot_data[SERVICES_KEY]
+
+    def set_now(self, when: dt.datetime) -> None:
+        """Move the bot's clock (kept across restarts)."""
+        self._now = when
+        if self.app is not None:
+            self.services.clock = lambda: when
 
     async def restart(self) -> None:
         await self.stop_bot()

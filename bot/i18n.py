@@ -115,9 +115,9 @@ class Translator:
         return babel_format_date(value.first_day(), pattern, locale=self.babel_locale)
 
     def day_month(self, month: int, day: int) -> str:
-        """A day of the year without a year: «2 марта», "2 March", «2 марти»."""
-        if self.lang == "tg":
-            return f"{day} {_tajik_month(month)}"
+        """A day of the year without a year: «2 марта», "2 March", «2 март»."""
+        if self.lang == "tg":  # standalone: nominative, no izofat («2 март»)
+            return f"{day} {get_month_names('wide', locale='tg')[month].lower()}"
         return babel_format_date(
             PartialDate(2000, month, day).first_day(), "d MMMM", locale=self.babel_locale
         )

@@ -68,3 +68,20 @@ async def respond(
     if chat is None:
         return None
     return await chat.send_message(text, reply_markup=markup)
+
+
+def nav_row(tr: Translator, prev_data: str | None, next_data: str | None) -> list[Button]:
+    row: list[Button] = []
+    if prev_data:
+        row.append((tr.pgettext("navigation", "◀️ Back"), prev_data))
+    if next_data:
+        row.append((tr.pgettext("navigation", "Next ▶️"), next_data))
+    return row
+
+
+def parse_callback(data: str | None, prefix: str, parts: int) -> list[str] | None:
+    """Split "prefix:a:b" into ["a", "b"]; None for anything forged or from an old release."""
+    if not data or not data.startswith(prefix + ":"):
+        return None
+    fields = data.split(":")[1:]
+    return fields if len(fields) == parts else None

@@ -1,10 +1,14 @@
 """Every feature of the bot, in the order its handlers are registered (fallbacks last)."""
 
 from bot.features import Feature
-from handlers import about, fallback, help, language, start
+from handlers import about, agencies, anniversaries, facts, fallback, help, history, language, start
 
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
+    facts.FEATURE,
+    history.FEATURE,
+    anniversaries.FEATURE,
+    agencies.FEATURE,
     language.FEATURE,
     help.FEATURE,
     about.FEATURE,

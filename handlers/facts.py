@@ -1,0 +1,87 @@
+"""/facts: facts by topic, a page at a time; buttons edit the message in place."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.browse import facts_by_topic, paginate
+from bot.content import TOPICS
+from bot.context import BotContext
+from bot.features import Command, Feature
+from bot.i18n import Translator, lazy_pgettext
+from bot.render import render_fact
+from bot.ui import escape, keyboard, nav_row, parse_callback, respond
+
+TOPIC_NAMES = {
+    "peace": lazy_pgettext("topic", "🕊 Peace and reconciliation"),
+    "water": lazy_pgettext("topic", "💧 Water and climate"),
+    "development": lazy_pgettext("topic", "📈 Development and the SDGs"),
+    "refugees": lazy_pgettext("topic", "🧒 Refugees and children"),
+    "un": lazy_pgettext("topic", "🇺🇳 The UN and Tajikistan"),
+}
+
+
+def topic_menu(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
+    tr = context.tr
+    content = context.services.content.current
+    rows = [
+        [(f"{tr.lazy(TOPIC_NAMES[t])} ({len(facts_by_topic(content, t))})", f"facts:{t}:0")]
+        for t in TOPICS
+        if facts_by_topic(content, t)
+    ]
+    return tr.pgettext("facts", "<b>Facts</b>\n\nChoose a topic:"), rows
+
+
+def fact_pages(context: BotContext, tr: Translator, topic: str) -> list[str]:
+    content = context.services.content.current
+    return paginate([render_fact(tr, content, f) for f in facts_by_topic(content, topic)])
+
+
+async def facts(update: Update, context: BotContext) -> None:
+    text, rows = topic_menu(context)
+    await respond(update, text, keyboard(rows))
+
+
+async def facts_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    if query.data == "facts:topics":
+        await query.answer()
+        text, rows = topic_menu(context)
+        await respond(update, text, keyboard(rows), edit=True)
+        return
+    fields = parse_callback(query.data, "facts", 2)
+    pages = fact_pages(context, tr, fields[0]) if fields and fields[0] in TOPICS else []
+    page = int(fields[1]) if fields and fields[1].isdigit() else -1
+    if not 0 <= page < len(pages):
+        await query.answer(tr.pgettext("errors", "This button is out of date."), show_alert=True)
+        return
+    await query.answer()
+    topic = fields[0]  # type: ignore[index]
+    header = tr.pgettext("facts", "<b>{topic}</b> · page {page} of {pages}").format(
+        topic=escape(tr.lazy(TOPIC_NAMES[topic])), page=page + 1, pages=len(pages)
+    )
+    nav = nav_row(
+        tr,
+        f"facts:{topic}:{page - 1}" if page > 0 else None,
+        f"facts:{topic}:{page + 1}" if page + 1 < len(pages) else None,
+    )
+    rows = [nav] if nav else []
+    rows.append([(tr.pgettext("facts", "« All topics"), "facts:topics")])
+    await respond(update, f"{header}\n\n{pages[page]}", keyboard(rows), edit=True)
+
+
+FEATURE = Feature(
+    name="facts",
+    commands=(
+        Command(
+            "facts",
+            lazy_pgettext("command menu", "Facts about the UN in Tajikistan, by topic"),
+            facts,
+            button=lazy_pgettext("main menu", "💡 Facts"),
+        ),
+    ),
+    handlers=(CallbackQueryHandler(facts_button, pattern=r"^facts:"),),
+)

@@ -1,0 +1,117 @@
+"""/history: the timeline from 1942 to the decades ahead, one period per page."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.browse import events_in_period, paginate
+from bot.context import BotContext
+from bot.features import Command, Feature
+from bot.i18n import lazy_pgettext
+from bot.render import event_when, source_title
+from bot.ui import escape, keyboard, parse_callback, respond
+
+
+def period_pages(context: BotContext, index: int) -> list[str]:
+    tr = context.tr
+    content = context.services.content.current
+    period = content.periods[index]
+    events = events_in_period(content, period)
+    chunks = [
+        f"📅 <b>{escape(event_when(tr, e))}</b> — <b>{escape(e.title[tr.lang])}</b>\n"
+        f"{escape(e.text[tr.lang])}"
+        for e in events
+    ]
+    pages = paginate(chunks) or [""]
+    sources = []
+    for e in events:
+        source = content.source(e.source)
+        if source not in sources:
+            sources.append(source)
+    footer = tr.pgettext("history", "Sources: {sources}").format(
+        sources="; ".join(source_title(tr, s) for s in sources)
+    )
+    return [f"{page}\n\n<i>{footer}</i>" if sources else page for page in pages]
+
+
+def render_page(
+    context: BotContext, index: int, sub: int
+) -> tuple[str, list[list[tuple[str, str]]]] | None:
+    tr = context.tr
+    periods = context.services.content.current.periods
+    if not 0 <= index < len(periods):
+        return None
+    pages = period_pages(context, index)
+    if not 0 <= sub < len(pages):
+        return None
+    period = periods[index]
+    span = (
+        f"{period.start}–{period.end}"
+        if period.end
+        else tr.pgettext("history", "{start} and beyond").format(start=period.start)
+    )
+    header = tr.pgettext("history", "<b>{title}</b> ({span})\nPeriod {n} of {total}").format(
+        title=escape(period.title[tr.lang]), span=span, n=index + 1, total=len(periods)
+    )
+    if len(pages) > 1:
+        header += " · " + tr.pgettext("history", "page {page} of {pages}").format(
+            page=sub + 1, pages=len(pages)
+        )
+    rows: list[list[tuple[str, str]]] = []
+    if len(pages) > 1:
+        inner = []
+        if sub > 0:
+            inner.append(
+                (tr.pgettext("history", "⬆️ Earlier in this period"), f"hist:{index}:{sub - 1}")
+            )
+        if sub + 1 < len(pages):
+            inner.append(
+                (tr.pgettext("history", "⬇️ Later in this period"), f"hist:{index}:{sub + 1}")
+            )
+        rows.append(inner)
+    nav = []
+    if index > 0:
+        nav.append(("◀️ " + periods[index - 1].title[tr.lang], f"hist:{index - 1}:0"))
+    if index + 1 < len(periods):
+        nav.append((periods[index + 1].title[tr.lang] + " ▶️", f"hist:{index + 1}:0"))
+    rows += [[button] for button in nav]
+    return f"{header}\n\n{pages[sub]}", rows
+
+
+async def history(update: Update, context: BotContext) -> None:
+    page = render_page(context, 0, 0)
+    if page is None:
+        await respond(update, context.tr.pgettext("history", "The timeline is empty for now."))
+        return
+    await respond(update, page[0], keyboard(page[1]))
+
+
+async def history_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    fields = parse_callback(query.data, "hist", 2)
+    page = None
+    if fields and fields[0].isdigit() and fields[1].isdigit():
+        page = render_page(context, int(fields[0]), int(fields[1]))
+    if page is None:
+        await query.answer(
+            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
+        )
+        return
+    await query.answer()
+    await respond(update, page[0], keyboard(page[1]), edit=True)
+
+
+FEATURE = Feature(
+    name="history",
+    commands=(
+        Command(
+            "history",
+            lazy_pgettext("command menu", "The history of the partnership, period by period"),
+            history,
+            button=lazy_pgettext("main menu", "📜 History"),
+        ),
+    ),
+    handlers=(CallbackQueryHandler(history_button, pattern=r"^hist:"),),
+)
