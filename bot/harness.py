@@ -164,7 +164,11 @@ class Harness:
     async def __aenter__(self) -> Harness:
         if not self.api.url:
             await self.api.start()
-        await self.start_bot()
+        try:
+            await self.start_bot()
+        except BaseException:
+            await self.api.stop()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -176,8 +180,12 @@ class Harness:
         app.add_handler(TypeHandler(Update, self._mark_done), group=DONE_GROUP)
         # The same order as Application.run_polling: initialize, post_init, start.
         await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
+        try:
+            if app.post_init is not None:
+                await app.post_init(app)
+        except BaseException:
+            await app.shutdown()
+            raise
         if self._now is not None:
             fixed = self._now
             app.bot_data[SERVICES_KEY].clock = lambda: fixed
