@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -18,11 +19,13 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot import __version__
 from bot.config import Config
 from bot.content import CONTENT_DIR, ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
+from bot.delivery import RateLimiter, Sender
 from bot.features import Feature, all_commands
 from bot.i18n import DEFAULT_LANGUAGE, I18n
 from bot.storage import Database
@@ -59,11 +62,14 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
         # Replies to users go through PTB's limiter; pushes have their own sender.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies: 20 a minute per group and automatic 429 retries; no overall cap, which
+        # the outbox sender applies to pushes (bot/delivery.py).
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
     app: BotApp = builder.build()
     app.bot_data["_setup"] = (config, features, content_dir)
     register(app, features)
@@ -132,6 +138,7 @@ async def _post_init(app: BotApp) -> None:
         raise
     app.bot_data[SERVICES_KEY] = services
     await publish_command_menus(app, services)
+    await start_delivery(app, services)
     log.info("bot started: version=%s content=%s", __version__, content.counts())
 
 
@@ -146,6 +153,45 @@ async def publish_command_menus(app: BotApp, services: Services) -> None:
         await app.bot.set_my_commands(commands, language_code=tr.lang)
         if tr.lang == DEFAULT_LANGUAGE:
             await app.bot.set_my_commands(commands)
+
+
+async def start_delivery(app: BotApp, services: Services) -> None:
+    """The outbox sender (its own Bot: no reply limiter in its way) and the daily schedule."""
+    config = services.config
+    sender_bot = Bot(
+        config.require_token(),
+        base_url=config.base_url,
+        base_file_url=config.base_file_url,
+        request=HTTPXRequest(connection_pool_size=80, read_timeout=15, connect_timeout=10),
+    )
+    await sender_bot.initialize()
+    services.sender = Sender(
+        services.db,
+        sender_bot,
+        limiter=RateLimiter(config.push_rate or None),
+        clock=lambda: services.clock().timestamp(),
+    )
+    await services.sender.start()
+    if app.job_queue is not None:
+        # Shortly after local midnight, and once now to catch up on what downtime missed.
+        app.job_queue.run_daily(
+            _queue_reminders, dt.time(0, 0, 5, tzinfo=config.timezone), name="reminders"
+        )
+        app.job_queue.run_once(_queue_reminders, 0.5, name="reminders-catch-up")
+
+
+async def _queue_reminders(context: BotContext) -> None:
+    queued = await context.services.queue_reminders()
+    if queued:
+        log.info("reminders queued: %s", ", ".join(f"{q.key}={q.rows}" for q in queued))
+
+
+async def _post_stop(app: BotApp) -> None:
+    """Graceful stop: no new pushes, in-flight sends finish or go back to pending."""
+    services: Services | None = app.bot_data.get(SERVICES_KEY)
+    if services is not None and services.sender is not None:
+        await services.sender.stop()
+        await services.sender.bot.shutdown()
 
 
 async def _post_shutdown(app: BotApp) -> None:

@@ -39,6 +39,7 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     log_level: str = "INFO"
+    push_rate: float = 29.0  # messages a second the outbox sender may push (0: unlimited)
 
     @property
     def base_url(self) -> str:
@@ -131,6 +132,19 @@ def load_config(env: Mapping[str, str]) -> Config:
     if log_level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LOG_LEVELS)}")
 
+    push_rate = 29.0
+    raw_rate = env.get("PUSH_RATE", "").strip()
+    if raw_rate:
+        try:
+            push_rate = float(raw_rate)
+            if not 0 <= push_rate <= 1000:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"PUSH_RATE={raw_rate!r} is not a number of messages a second from 0 to 1000 "
+                "(0: no limit, for tests only; Telegram allows about 30)"
+            )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -140,6 +154,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         admin_ids=frozenset(admin_ids),
         timezone=timezone,
         log_level=log_level,
+        push_rate=push_rate,
     )
 
 

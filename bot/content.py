@@ -283,6 +283,20 @@ def _markup_problem(text: str) -> str | None:
     return None
 
 
+_FIGURE = re.compile(
+    r"\d{1,3}(?:[ ,\u00a0\u202f]\d{3})+"  # 3,000 · 26 000
+    r"|\d+(?:[.,]\d+)?\s?%"  # 12 %
+    r"|\d+\s*(?:million|billion|млн|млрд|миллион|миллиард)"  # 368 million
+    r"|\b(?!(?:19|20)\d\d\b)\d{4,}\b",  # 3000, but not a year such as 1992
+    re.IGNORECASE,
+)
+
+
+def has_figure(text: str) -> bool:
+    """A number that goes stale (a count, an amount, a share), as opposed to a date."""
+    return bool(_FIGURE.search(text))
+
+
 def _normalize(text: str) -> str:
     return " ".join(text.split())
 
@@ -453,8 +467,15 @@ def read_content(content_dir: Path = CONTENT_DIR) -> Content:
         featured = r.get("featured", False)
         if not isinstance(featured, bool):
             c.problem(i, "featured", "must be true or false")
-        if any(re.search(r"\d[\d\s,.]*\d{3}|\d+ ?%", t) for t in text.values()) and not as_of:
+        if any(has_figure(t) for t in text.values()) and not as_of:
             c.problem(i, "as_of", "the text has a figure: say what date it is as of")
+        if as_of:
+            year = as_of[:4]
+            for lang, t in text.items():
+                if year not in t:
+                    c.problem(
+                        i, f"text.{lang}", f"has as_of = {as_of!r}: say 'as of {year}' in the text"
+                    )
         source, quotes = check_source(c, r, i)
         return Fact(i, topic, text, source, quotes, as_of, bool(featured))
 

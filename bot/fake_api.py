@@ -300,6 +300,21 @@ class FakeBotAPI:
             }
         )
 
+    def member_update(self, user: FakeUser, chat: dict[str, Any], old: str, new: str) -> int:
+        """The bot's own membership changed in a chat (blocked, unblocked, added, removed)."""
+        bot = self._bot_user()
+        return self.add_update(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user.to_dict(),
+                    "date": int(time.time()),
+                    "old_chat_member": _member(bot, old),
+                    "new_chat_member": _member(bot, new),
+                }
+            }
+        )
+
     def inline_update(self, user: FakeUser, query: str, offset: str = "") -> int:
         return self.add_update(
             {
@@ -642,6 +657,15 @@ class FakeBotAPI:
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
         return await self._send_file(params, "document")
+
+
+def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
+    member: dict[str, Any] = {"user": user, "status": status}
+    if status == "kicked":
+        member["until_date"] = 0
+    if status == "restricted":
+        member.update(until_date=0, is_member=True)
+    return member
 
 
 def _default_description(code: int) -> str:

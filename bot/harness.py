@@ -203,6 +203,8 @@ class Harness:
             await app.updater.stop()
         if app.running:
             await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

@@ -52,13 +52,8 @@ def render_event(tr: Translator, content: Content, event: Event) -> str:
 
 
 def render_fact(tr: Translator, content: Content, fact: Fact) -> str:
+    # The text itself says what date its figures are as of (the loader checks it).
     lines = [f"💡 {escape(fact.text[tr.lang])}"]
-    if fact.as_of:
-        lines.append(
-            tr.pgettext("content", "Figures as of {date}.").format(
-                date=escape(tr.date(PartialDate.parse(fact.as_of)))
-            )
-        )
     lines += ["", f"<i>{source_line(tr, content.source(fact.source))}</i>"]
     return "\n".join(lines)
 

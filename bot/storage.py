@@ -8,12 +8,14 @@ coroutine can never swallow another coroutine's statement. SQL lives only in thi
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -67,7 +69,47 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 3: the durable outbox: one push (texts per language), one row per recipient
+    """
+    CREATE TABLE pushes (
+        id         INTEGER PRIMARY KEY,
+        key        TEXT NOT NULL UNIQUE,
+        topic      TEXT NOT NULL CHECK (topic IN ('reminders', 'news')),
+        texts      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by INTEGER,
+        stopped_at INTEGER
+    );
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        push_id         INTEGER NOT NULL REFERENCES pushes(id),
+        chat_id         INTEGER NOT NULL,
+        lang            TEXT NOT NULL,
+        silent          INTEGER NOT NULL DEFAULT 0,
+        state           TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'inflight', 'sent', 'failed', 'cancelled')),
+        due_at          INTEGER NOT NULL,
+        expires_at      INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        sent_message_id INTEGER,
+        reason          TEXT,
+        updated_at      INTEGER NOT NULL,
+        UNIQUE (push_id, chat_id)
+    );
+    CREATE INDEX outbox_due ON outbox(due_at) WHERE state = 'pending';
+    CREATE INDEX outbox_inflight ON outbox(state) WHERE state = 'inflight';
+    CREATE INDEX outbox_by_chat ON outbox(chat_id, state);
+    CREATE INDEX outbox_updated ON outbox(updated_at, state);
+    """,
 )
+
+# The language a user is answered in, in SQL: what they chose, else Telegram's language if
+# we speak it, else Russian. Must agree with bot.i18n.resolve_language (a test checks).
+EFFECTIVE_LANGUAGE_SQL = """coalesce(
+    u.language,
+    CASE WHEN lower(substr(u.telegram_language, 1, 2)) IN ('ru', 'tg', 'en')
+              AND (length(u.telegram_language) = 2 OR substr(u.telegram_language, 3, 1) IN ('-', '_'))
+         THEN lower(substr(u.telegram_language, 1, 2)) ELSE 'ru' END)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +150,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self.outbox = OutboxStore(self)
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -209,13 +252,19 @@ class Database:
         if language not in LANGUAGES:
             raise ValueError(f"unsupported language {language!r}")
         ts = now()
-        await self._execute(
-            """
-            INSERT INTO users (id, language, created_at, last_seen_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET language = excluded.language
-            """,
-            (user_id, language, ts, ts),
-        )
+        async with self._transaction() as conn:
+            await conn.execute(
+                """
+                INSERT INTO users (id, language, created_at, last_seen_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET language = excluded.language
+                """,
+                (user_id, language, ts, ts),
+            )
+            # What is queued but not sent yet follows the new language too.
+            await conn.execute(
+                "UPDATE outbox SET lang = ? WHERE chat_id = ? AND state = 'pending'",
+                (language, user_id),
+            )
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         await self._execute(
@@ -251,6 +300,22 @@ class Database:
                 "INSERT INTO settings (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING",
                 (user_id,),
             )
+            if reminder_hour is not None:
+                # Reminders already queued for today move with the new hour.
+                await conn.execute(
+                    """
+                    UPDATE outbox SET due_at = due_at + 3600 * (
+                        ? - (SELECT reminder_hour FROM settings WHERE user_id = ?))
+                    WHERE chat_id = ? AND state = 'pending'
+                      AND push_id IN (SELECT id FROM pushes WHERE topic = 'reminders')
+                    """,
+                    (reminder_hour, user_id, user_id),
+                )
+            if silent is not None:
+                await conn.execute(
+                    "UPDATE outbox SET silent = ? WHERE chat_id = ? AND state = 'pending'",
+                    (int(silent), user_id),
+                )
             await conn.execute(
                 """
                 UPDATE settings SET
@@ -282,12 +347,11 @@ class Database:
                 )
                 > 0
             )
-        return (
-            await self._execute(
-                "DELETE FROM subscriptions WHERE user_id = ? AND topic = ?", (user_id, topic)
-            )
-            > 0
+        removed = await self._execute(
+            "DELETE FROM subscriptions WHERE user_id = ? AND topic = ?", (user_id, topic)
         )
+        await self.outbox.cancel_for_chat(user_id, f"unsubscribed from {topic}", topic)
+        return removed > 0
 
     async def subscriptions(self, user_id: int) -> frozenset[str]:
         rows = await self._fetchall("SELECT topic FROM subscriptions WHERE user_id = ?", (user_id,))
@@ -336,6 +400,223 @@ class Database:
     async def content_counts(self) -> dict[str, int]:
         rows = await self._fetchall("SELECT kind, count(*) FROM content_items GROUP BY kind")
         return {r[0]: int(r[1]) for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    push_id: int
+    chat_id: int
+    lang: str
+    silent: bool
+    attempts: int
+
+
+class Schedule(Protocol):
+    def __call__(self, timezone: str | None, hour: int) -> tuple[int, int | None]:
+        """(deliver at, too late after) as unix times, for recipients in this time zone
+        who chose this hour. A reminder for a day is not sent once that day is over."""
+        ...
+
+
+class OutboxStore:
+    """The durable outbox, on the same connection and lock as everything else."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def queue(
+        self,
+        key: str,
+        topic: str,
+        texts: dict[str, str],
+        *,
+        schedule: Schedule | None = None,
+        created_by: int | None = None,
+        only_chat: int | None = None,
+    ) -> tuple[int, int]:
+        """Create the push (once per key) and a row per subscriber of the topic, in one
+        transaction. Returns (push id, rows added): queuing twice queues once."""
+        if topic not in TOPICS:
+            raise ValueError(f"unknown topic {topic!r}")
+        ts = now()
+        async with self._db._transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO pushes (key, topic, texts, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, topic, json.dumps(texts, ensure_ascii=False), ts, created_by),
+            ):
+                pass
+            async with conn.execute(
+                "SELECT id, stopped_at FROM pushes WHERE key = ?", (key,)
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            push_id = int(row[0])
+            if row[1] is not None:
+                return push_id, 0
+            recipients = """
+                FROM subscriptions sub
+                JOIN users u ON u.id = sub.user_id
+                LEFT JOIN settings s ON s.user_id = sub.user_id
+                WHERE sub.topic = ? AND u.blocked_at IS NULL
+            """
+            base_params: list[Any] = [topic]
+            if only_chat is not None:
+                recipients += " AND sub.user_id = ?"
+                base_params.append(only_chat)
+            groups: list[tuple[str | None, int, tuple[int, int | None]]] = []
+            if schedule is None:
+                groups.append((None, -1, (ts, None)))
+            else:
+                async with conn.execute(
+                    f"SELECT DISTINCT s.timezone, coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR}) "
+                    + recipients,
+                    base_params,
+                ) as cur:
+                    for tz, hour in await cur.fetchall():
+                        groups.append((tz, int(hour), schedule(tz, int(hour))))
+            added = 0
+            for tz, hour, (due_at, expires_at) in groups:
+                where, params = recipients, list(base_params)
+                if hour >= 0:
+                    where += f" AND s.timezone IS ? AND coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR}) = ?"
+                    params += [tz, hour]
+                async with conn.execute(
+                    "INSERT INTO outbox "
+                    "(push_id, chat_id, lang, silent, due_at, expires_at, updated_at) "
+                    f"SELECT ?, sub.user_id, {EFFECTIVE_LANGUAGE_SQL}, coalesce(s.silent, 0), ?, ?, ? "
+                    + where
+                    + " ON CONFLICT (push_id, chat_id) DO NOTHING",
+                    [push_id, due_at, expires_at, ts, *params],
+                ) as cur:
+                    added += max(cur.rowcount, 0)
+        return push_id, added
+
+    async def push_texts(self, push_id: int) -> dict[str, str]:
+        row = await self._db._fetchone("SELECT texts FROM pushes WHERE id = ?", (push_id,))
+        return json.loads(row[0]) if row else {}
+
+    async def claim(self, due_before: int, limit: int) -> list[OutboxRow]:
+        """Mark due rows in flight before sending them: a crash then repeats at most these.
+
+        Rows whose day is over are cancelled instead: yesterday's "today" is no reminder."""
+        await self._db._execute(
+            "UPDATE outbox SET state = 'cancelled', reason = 'expired: its day was over', "
+            "updated_at = ? WHERE state = 'pending' AND due_at <= ? AND expires_at <= ?",
+            (now(), due_before, due_before),
+        )
+        rows = await self._db._fetchall(
+            """
+            UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ?
+            WHERE id IN (
+                SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
+                ORDER BY due_at, id LIMIT ?
+            )
+            RETURNING id, push_id, chat_id, lang, silent, attempts
+            """,
+            (now(), due_before, limit),
+        )
+        return sorted(
+            (OutboxRow(int(r[0]), int(r[1]), int(r[2]), r[3], bool(r[4]), int(r[5])) for r in rows),
+            key=lambda r: r.id,
+        )
+
+    async def next_due(self) -> int | None:
+        row = await self._db._fetchone("SELECT min(due_at) FROM outbox WHERE state = 'pending'")
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def mark_sent(self, row_id: int, message_id: int) -> None:
+        await self._db._execute(
+            "UPDATE outbox SET state = 'sent', sent_message_id = ?, reason = NULL, updated_at = ? "
+            "WHERE id = ?",
+            (message_id, now(), row_id),
+        )
+
+    async def mark_failed(self, row_id: int, reason: str) -> None:
+        await self._db._execute(
+            "UPDATE outbox SET state = 'failed', reason = ?, updated_at = ? WHERE id = ?",
+            (reason, now(), row_id),
+        )
+
+    async def retry_later(
+        self, row_id: int, due_at: int, reason: str, *, count: bool = True
+    ) -> None:
+        await self._db._execute(
+            "UPDATE outbox SET state = 'pending', due_at = ?, reason = ?, updated_at = ?, "
+            "attempts = attempts - ? WHERE id = ?",
+            (due_at, reason, now(), 0 if count else 1, row_id),
+        )
+
+    async def move_chat(self, row_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: send this row to its new id (unless already queued)."""
+        async with self._db._transaction() as conn:
+            try:
+                await conn.execute(
+                    "UPDATE outbox SET chat_id = ?, state = 'pending', updated_at = ? WHERE id = ?",
+                    (new_chat_id, now(), row_id),
+                )
+            except sqlite3.IntegrityError:
+                await conn.execute(
+                    "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?",
+                    (f"chat migrated to {new_chat_id}, already queued there", now(), row_id),
+                )
+                return False
+        return True
+
+    async def cancel_for_chat(self, chat_id: int, reason: str, topic: str | None = None) -> int:
+        topic_filter = " AND push_id IN (SELECT id FROM pushes WHERE topic = ?)" if topic else ""
+        params: list[Any] = [reason, now(), chat_id] + ([topic] if topic else [])
+        return await self._db._execute(
+            "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? "
+            "WHERE chat_id = ? AND state = 'pending'" + topic_filter,
+            params,
+        )
+
+    async def release_inflight(self, ids: Iterable[int] | None = None) -> int:
+        """Back to pending: at start, what a crash left in flight; at stop, what was not sent."""
+        if ids is None:
+            return await self._db._execute(
+                "UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'inflight'",
+                (now(),),
+            )
+        id_list = list(ids)
+        if not id_list:
+            return 0
+        marks = ",".join("?" * len(id_list))
+        return await self._db._execute(
+            f"UPDATE outbox SET state = 'pending', attempts = attempts - 1, updated_at = ? "
+            f"WHERE state = 'inflight' AND id IN ({marks})",
+            [now(), *id_list],
+        )
+
+    async def counts(self, push_id: int | None = None) -> dict[str, int]:
+        where, params = ("WHERE push_id = ?", (push_id,)) if push_id is not None else ("", ())
+        rows = await self._db._fetchall(
+            f"SELECT state, count(*) FROM outbox {where} GROUP BY state", params
+        )
+        result = {state: 0 for state in ("pending", "inflight", "sent", "failed", "cancelled")}
+        result.update({r[0]: int(r[1]) for r in rows})
+        return result
+
+    async def rows(self, push_id: int) -> list[dict[str, Any]]:
+        rows = await self._db._fetchall(
+            "SELECT chat_id, lang, state, attempts, sent_message_id, reason FROM outbox "
+            "WHERE push_id = ? ORDER BY id",
+            (push_id,),
+        )
+        return [
+            dict(
+                zip(
+                    ("chat_id", "lang", "state", "attempts", "message_id", "reason"), r, strict=True
+                )
+            )
+            for r in rows
+        ]
+
+    async def push_id(self, key: str) -> int | None:
+        row = await self._db._fetchone("SELECT id FROM pushes WHERE key = ?", (key,))
+        return int(row[0]) if row else None
 
 
 def _user(row: aiosqlite.Row) -> User:

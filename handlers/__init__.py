@@ -1,7 +1,19 @@
 """Every feature of the bot, in the order its handlers are registered (fallbacks last)."""
 
 from bot.features import Feature
-from handlers import about, agencies, anniversaries, facts, fallback, help, history, language, start
+from handlers import (
+    about,
+    agencies,
+    anniversaries,
+    facts,
+    fallback,
+    help,
+    history,
+    language,
+    membership,
+    start,
+    subscriptions,
+)
 
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
@@ -9,8 +21,10 @@ FEATURES: tuple[Feature, ...] = (
     history.FEATURE,
     anniversaries.FEATURE,
     agencies.FEATURE,
+    subscriptions.FEATURE,
     language.FEATURE,
     help.FEATURE,
     about.FEATURE,
+    membership.FEATURE,
     fallback.FEATURE,  # must stay last: it answers whatever no other feature took
 )

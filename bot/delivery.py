@@ -1,0 +1,280 @@
+"""The one delivery path for every push (reminders, news): drains the outbox within limits.
+
+Each row is claimed (marked in flight) before its send and marked sent after, so a crash
+repeats at most the rows that were in flight, and loses none. The Bot API's answers
+decide each row's fate: 429 waits retry_after and retries; 403 marks the chat blocked and
+stops pushing to it; 400 gives up with the reason; a migrated group is retried at its new
+id; timeouts and 5xx retry with backoff up to MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.storage import Database, OutboxRow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 2.0  # seconds: 2, 4, 8, 16 …
+BACKOFF_MAX = 300.0
+GROUP_WINDOW = 60.0
+GROUP_MAX = 20  # messages a minute to one group
+PRIVATE_GAP = 1.0  # seconds between two messages to one private chat
+
+
+class RateLimiter:
+    """Telegram's limits for pushes: an overall rate, one a second per private chat,
+    twenty a minute per group. A chat that must wait never holds up the others."""
+
+    def __init__(
+        self, per_second: float | None = 29.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_second = per_second
+        self._clock = clock
+        self._next_slot = 0.0
+        self._lock = asyncio.Lock()
+        self._private_last: dict[int, float] = {}
+        self._group_sent: dict[int, deque[float]] = {}
+        self._paused_until = 0.0
+
+    def chat_delay(self, chat_id: int) -> float:
+        """Seconds until this chat may receive its next message (0: now)."""
+        now = self._clock()
+        if chat_id > 0:
+            last = self._private_last.get(chat_id)
+            return 0.0 if last is None else max(0.0, last + PRIVATE_GAP - now)
+        sent = self._group_sent.get(chat_id)
+        if not sent:
+            return 0.0
+        while sent and sent[0] <= now - GROUP_WINDOW:
+            sent.popleft()
+        return 0.0 if len(sent) < GROUP_MAX else sent[0] + GROUP_WINDOW - now
+
+    def record(self, chat_id: int) -> None:
+        now = self._clock()
+        if chat_id > 0:
+            self._private_last[chat_id] = now
+            if len(self._private_last) > 100_000:  # forget chats long past their gap
+                cutoff = now - PRIVATE_GAP
+                self._private_last = {c: t for c, t in self._private_last.items() if t > cutoff}
+        else:
+            self._group_sent.setdefault(chat_id, deque()).append(now)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends until it allows again."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def acquire(self) -> None:
+        """Wait for an overall send slot (evenly spaced, no bursts)."""
+        async with self._lock:
+            now = self._clock()
+            start = max(now, self._paused_until)
+            if self.per_second:
+                start = max(start, self._next_slot)
+                self._next_slot = start + 1.0 / self.per_second
+            delay = start - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    too_many_requests: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        *,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
+        concurrency: int = 64,
+        batch: int = 200,
+        idle_poll: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.limiter = limiter or RateLimiter()
+        self.clock = clock
+        self.concurrency = concurrency
+        self.batch = batch
+        self.idle_poll = idle_poll
+        self.stats = SenderStats()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(concurrency)
+        self._texts: dict[int, dict[str, str]] = {}
+        self.on_blocked: Callable[[int], object] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        released = await self.db.outbox.release_inflight()
+        if released:
+            log.warning("delivery resumed: %d row(s) were in flight at the last stop", released)
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking rows, let in-flight sends finish (up to `grace`), release the rest."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        pending = dict(self._inflight)
+        if pending:
+            _, still = await asyncio.wait(pending.values(), timeout=grace)
+            unfinished = [rid for rid, task in pending.items() if task in still]
+            for task in still:
+                task.cancel()
+            await asyncio.gather(*still, return_exceptions=True)
+            await self.db.outbox.release_inflight(unfinished)
+        self._inflight.clear()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing due is pending or in flight (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            counts = await self.db.outbox.counts()
+            due = await self.db.outbox.next_due()
+            if (
+                counts["inflight"] == 0
+                and not self._inflight
+                and (due is None or due > self.clock())
+            ):
+                return
+            self.wake()
+            await asyncio.sleep(0.02)
+        raise TimeoutError("the outbox did not drain in time")
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                rows = await self.db.outbox.claim(int(self.clock()), self.batch)
+            except Exception:
+                log.exception("could not read the outbox; retrying in a second")
+                rows = []
+                await asyncio.sleep(1.0)
+            if not rows:
+                await self._idle()
+                continue
+            for row in rows:
+                if self._stopping:
+                    await self.db.outbox.release_inflight([row.id])
+                    continue
+                await self._slots.acquire()
+                task = asyncio.create_task(self._deliver(row))
+                self._inflight[row.id] = task
+                task.add_done_callback(lambda _t, rid=row.id: self._done(rid))
+
+    def _done(self, row_id: int) -> None:
+        self._inflight.pop(row_id, None)
+        self._slots.release()
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        due = await self.db.outbox.next_due()
+        wait = self.idle_poll if due is None else min(self.idle_poll, max(0.0, due - self.clock()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+
+    async def _texts_of(self, push_id: int) -> dict[str, str]:
+        texts = self._texts.get(push_id)
+        if texts is None:
+            texts = await self.db.outbox.push_texts(push_id)
+            if len(self._texts) > 1000:
+                self._texts.clear()
+            self._texts[push_id] = texts
+        return texts
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        outbox = self.db.outbox
+        try:
+            delay = self.limiter.chat_delay(row.chat_id)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self.limiter.acquire()
+            texts = await self._texts_of(row.push_id)
+            text = texts.get(row.lang) or next(iter(texts.values()), "")
+            self.limiter.record(row.chat_id)
+            message = await self.bot.send_message(
+                row.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                disable_notification=row.silent,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            self.stats.too_many_requests += 1
+            self.limiter.pause(wait)
+            await outbox.retry_later(
+                row.id, int(self.clock() + wait) + 1, f"429: {exc}", count=False
+            )
+            self._texts.pop(row.push_id, None)
+        except Forbidden as exc:
+            self.stats.failed += 1
+            await outbox.mark_failed(row.id, f"403: {exc.message}")
+            await self.db.set_blocked(row.chat_id, True)
+            await outbox.cancel_for_chat(row.chat_id, "the chat blocked the bot")
+            if self.on_blocked is not None:
+                self.on_blocked(row.chat_id)
+        except ChatMigrated as exc:
+            await outbox.move_chat(row.id, exc.new_chat_id)
+            self.wake()
+        except BadRequest as exc:
+            self.stats.failed += 1
+            await outbox.mark_failed(row.id, f"400: {exc.message}")
+        except (TimedOut, NetworkError) as exc:  # includes 5xx answers
+            if row.attempts >= MAX_ATTEMPTS:
+                self.stats.failed += 1
+                await outbox.mark_failed(row.id, f"gave up after {row.attempts} attempts: {exc}")
+            else:
+                self.stats.retried += 1
+                backoff = min(BACKOFF_MAX, BACKOFF_BASE**row.attempts)
+                await outbox.retry_later(row.id, int(self.clock() + backoff), f"retrying: {exc}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must not kill the sender: keep the row, say why
+            log.exception("unexpected error delivering outbox row %s", row.id)
+            self.stats.failed += 1
+            await outbox.mark_failed(row.id, f"error: {type(exc).__name__}: {exc}")
+        else:
+            self.stats.sent += 1
+            await outbox.mark_sent(row.id, message.message_id)
+
+
+def _seconds(value: object) -> float:
+    if hasattr(value, "total_seconds"):
+        return float(value.total_seconds())  # type: ignore[union-attr]
+    return float(value)  # type: ignore[arg-type]

@@ -1,0 +1,167 @@
+"""/subscribe, /unsubscribe, /stop and /settings: what is pushed to a user, when, and how."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.features import Command, Feature
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
+from bot.storage import TOPICS
+from bot.ui import Button, escape, keyboard, language_row, parse_callback, respond
+
+TOPIC_LABELS = {
+    "reminders": lazy_pgettext("settings", "Anniversary reminders"),
+    "news": lazy_pgettext("settings", "News"),
+}
+
+
+async def settings_screen(context: BotContext, user_id: int) -> tuple[str, list[list[Button]]]:
+    tr = context.tr
+    services = context.services
+    settings = await services.db.get_settings(user_id)
+    topics = await services.db.subscriptions(user_id)
+    timezone = settings.timezone or str(services.config.timezone)
+    on, off = tr.pgettext("settings", "on"), tr.pgettext("settings", "off")
+    lines = [
+        "<b>{}</b>".format(escape(tr.pgettext("settings", "Your settings"))),
+        "",
+        tr.pgettext("settings", "Anniversary reminders: {state}").format(
+            state=on if "reminders" in topics else off
+        ),
+        tr.pgettext("settings", "News: {state}").format(state=on if "news" in topics else off),
+        tr.pgettext("settings", "Reminder time: {hour}:00 ({timezone})").format(
+            hour=f"{settings.reminder_hour:02d}", timezone=escape(timezone)
+        ),
+        tr.pgettext("settings", "Silent delivery: {state}").format(
+            state=on if settings.silent else off
+        ),
+        tr.pgettext("settings", "Language: {language}").format(
+            language=LANGUAGE_NAMES[context.lang]
+        ),
+        "",
+        tr.pgettext("settings", "Tap a button to change a setting."),
+    ]
+    hour = settings.reminder_hour
+    rows: list[list[Button]] = [
+        [
+            (("✅ " if t in topics else "⬜ ") + tr.lazy(TOPIC_LABELS[t]), f"set:topic:{t}")
+            for t in TOPICS
+        ],
+        [
+            (f"◀️ {(hour - 1) % 24:02d}:00", f"set:hour:{(hour - 1) % 24}"),
+            (f"⏰ {hour:02d}:00", f"set:hour:{hour}"),
+            (f"{(hour + 1) % 24:02d}:00 ▶️", f"set:hour:{(hour + 1) % 24}"),
+        ],
+        [
+            (
+                ("🔕 " if settings.silent else "🔔 ") + tr.pgettext("settings", "Silent delivery"),
+                f"set:silent:{0 if settings.silent else 1}",
+            )
+        ],
+        [(label, "set:" + data) for label, data in language_row(context.lang)],
+    ]
+    return "\n".join(lines), rows
+
+
+async def show_settings(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    assert user is not None
+    text, rows = await settings_screen(context, user.id)
+    await respond(update, text, keyboard(rows))
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    changed = [t for t in TOPICS if await services.db.set_subscription(user.id, t, True)]
+    tr = context.tr
+    if changed:
+        intro = tr.pgettext(
+            "settings",
+            "Done! I will send you anniversary reminders and news. "
+            "Reminders come at the time set below.",
+        )
+        await services.queue_reminders(only_chat=user.id)
+    else:
+        intro = tr.pgettext("settings", "You are already subscribed to reminders and news.")
+    text, rows = await settings_screen(context, user.id)
+    await respond(update, f"{intro}\n\n{text}", keyboard(rows))
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    assert user is not None
+    for topic in TOPICS:
+        await context.services.db.set_subscription(user.id, topic, False)
+    await respond(
+        update,
+        context.tr.pgettext(
+            "settings",
+            "You are unsubscribed: no more reminders or news from me. "
+            "Send /subscribe whenever you want them back.",
+        ),
+    )
+
+
+async def settings_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.from_user is not None
+    user_id = query.from_user.id
+    db = context.services.db
+    fields = parse_callback(query.data, "set", 2)
+    stale = context.tr.pgettext("errors", "This button is out of date.")
+    if fields is None:
+        await query.answer(stale, show_alert=True)
+        return
+    what, value = fields
+    if what == "topic" and value in TOPICS:
+        subscribed = value in await db.subscriptions(user_id)
+        await db.set_subscription(user_id, value, not subscribed)
+        if not subscribed and value == "reminders":
+            await context.services.queue_reminders(only_chat=user_id)
+    elif what == "hour" and value.isdigit() and 0 <= int(value) <= 23:
+        await db.update_settings(user_id, reminder_hour=int(value))
+    elif what == "silent" and value in ("0", "1"):
+        await db.update_settings(user_id, silent=value == "1")
+    elif what == "lang" and value in LANGUAGES:
+        context.lang = await context.services.users.choose_language(user_id, value)
+    else:
+        await query.answer(stale, show_alert=True)
+        return
+    await query.answer()
+    text, rows = await settings_screen(context, user_id)
+    await respond(update, text, keyboard(rows), edit=True)
+
+
+FEATURE = Feature(
+    name="subscriptions",
+    commands=(
+        Command(
+            "subscribe",
+            lazy_pgettext("command menu", "Get anniversary reminders and news"),
+            subscribe,
+            button=lazy_pgettext("main menu", "🔔 Subscribe"),
+        ),
+        Command(
+            "unsubscribe",
+            lazy_pgettext("command menu", "Stop reminders and news"),
+            unsubscribe,
+        ),
+        Command(
+            "settings",
+            lazy_pgettext("command menu", "Reminders, news, time and language"),
+            show_settings,
+            button=lazy_pgettext("main menu", "⚙️ Settings"),
+        ),
+        Command(
+            "stop",
+            lazy_pgettext("command menu", "Stop all messages from the bot"),
+            unsubscribe,
+            in_menu=False,
+        ),
+    ),
+    handlers=(CallbackQueryHandler(settings_button, pattern=r"^set:"),),
+)
