@@ -198,3 +198,4 @@ async def _post_shutdown(app: BotApp) -> None:
     services: Services | None = app.bot_data.get(SERVICES_KEY)
     if services is not None:
         await services.db.close()
+        log.info("bot stopped cleanly: database closed")

@@ -159,17 +159,15 @@ class Sender:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until nothing due is pending or in flight (tests and benchmarks)."""
+    async def drain(self, timeout: float = 30.0, *, everything: bool = False) -> None:
+        """Wait until nothing due (with `everything`: nothing at all, retries included) is
+        pending or in flight. For tests and benchmarks."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             counts = await self.db.outbox.counts()
             due = await self.db.outbox.next_due()
-            if (
-                counts["inflight"] == 0
-                and not self._inflight
-                and (due is None or due > self.clock())
-            ):
+            idle = counts["inflight"] == 0 and not self._inflight
+            if idle and (due is None or (not everything and due > self.clock())):
                 return
             self.wake()
             await asyncio.sleep(0.02)

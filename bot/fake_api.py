@@ -226,7 +226,8 @@ class FakeBotAPI:
             [
                 (r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"api": self}),
                 (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self}),
-            ]
+            ],
+            log_function=lambda _handler: None,  # no access log: URLs carry the token
         )
         sockets = tornado.netutil.bind_sockets(port, address=LOOPBACK)
         self._server = tornado.httpserver.HTTPServer(app, max_body_size=60 * 1024 * 1024)
