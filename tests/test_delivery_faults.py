@@ -84,7 +84,7 @@ async def test_gives_up_after_max_attempts_with_the_reason(
     import bot.delivery as delivery
 
     monkeypatch.setattr(delivery, "BACKOFF_BASE", 0.01)
-    (chat,) = await subscribe(bot, 1)
+    (_chat,) = await subscribe(bot, 1)
     bot.api.fail("sendMessage", 500, "Internal Server Error", times=100)
     push_id = await queue_news(bot)
     await bot.services.sender.drain(timeout=30, everything=True)
