@@ -636,7 +636,10 @@ class ContentStore:
 
         content = await asyncio.to_thread(read_content, content_dir)
         counts = Counter({kind: len(items) for kind, items in content.by_kind().items()})
-        await self._db.replace_content(to_rows(content), {"counts": json.dumps(counts)})
+        from bot.search import build_docs
+
+        docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
+        await self._db.replace_content(to_rows(content), {"counts": json.dumps(counts)}, docs)
         rows = {kind: await self._db.content_items(kind) for kind in FILES}
         self.current = from_rows(rows)
         return self.current

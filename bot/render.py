@@ -80,6 +80,16 @@ def render_contact(tr: Translator, content: Content, contact: Contact) -> str:
     return "\n".join(lines)
 
 
+KINDS = ("event", "fact", "agency", "contact")
+
+
+def render_deep_link(tr: Translator, content: Content, payload: str) -> str | None:
+    """The item a t.me/<bot>?start=<kind>_<id> link points at, rendered; None if unknown."""
+    kind, _, item_id = payload.partition("_")
+    item = content.get(kind, item_id) if kind in KINDS else None
+    return render_item(tr, content, kind, item) if item is not None else None
+
+
 def render_item(tr: Translator, content: Content, kind: str, item: Any) -> str:
     renderers = {
         "event": render_event,
@@ -88,3 +98,35 @@ def render_item(tr: Translator, content: Content, kind: str, item: Any) -> str:
         "contact": render_contact,
     }
     return renderers[kind](tr, content, item)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;:") + "…"
+
+
+def item_title(tr: Translator, content: Content, kind: str, item: Any) -> str:
+    """One plain-text line naming an item (inline results, search lists)."""
+    if kind == "event":
+        return f"{event_when(tr, item)} — {item.title[tr.lang]}"
+    if kind == "fact":
+        return shorten(item.text[tr.lang], 90)
+    if kind == "agency":
+        return f"{item.acronym[tr.lang]} — {item.name[tr.lang]}"
+    if kind == "contact":
+        agency = content.get("agency", item.agency)
+        suffix = f" ({agency.acronym[tr.lang]})" if agency else ""
+        return f"{item.name[tr.lang]}{suffix}"
+    raise ValueError(kind)
+
+
+def item_description(tr: Translator, content: Content, kind: str, item: Any) -> str:
+    if kind == "event":
+        return shorten(item.text[tr.lang], 120)
+    if kind == "fact":
+        return shorten(content.source(item.source).title[tr.lang], 120)
+    if kind == "agency":
+        return shorten(item.profile[tr.lang], 120)
+    if kind == "contact":
+        return shorten(item.role[tr.lang], 120)
+    raise ValueError(kind)

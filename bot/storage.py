@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 LANGUAGES = ("ru", "tg", "en")
+WEIGHT_KEYS, WEIGHT_EXACT, WEIGHT_LOOSE = 20.0, 10.0, 1.0  # search columns
 TOPICS = ("reminders", "news")
 DEFAULT_REMINDER_HOUR = 9
 
@@ -100,6 +101,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_inflight ON outbox(state) WHERE state = 'inflight';
     CREATE INDEX outbox_by_chat ON outbox(chat_id, state);
     CREATE INDEX outbox_updated ON outbox(updated_at, state);
+    """,
+    # 4: the search index over the content, one document per item and language
+    """
+    CREATE VIRTUAL TABLE search USING fts5(
+        kind UNINDEXED, item_id UNINDEXED, lang UNINDEXED, keys, exact, loose,
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
+    );
     """,
 )
 
@@ -359,11 +367,23 @@ class Database:
 
     # -- content --------------------------------------------------------------------------
 
-    async def replace_content(self, rows: Iterable[ContentRow], meta: dict[str, str]) -> None:
-        """Swap the whole content store in one transaction: readers see old or new, never half."""
+    async def replace_content(
+        self,
+        rows: Iterable[ContentRow],
+        meta: dict[str, str],
+        search_docs: Iterable[tuple[str, str, str, str, str, str]] = (),
+    ) -> None:
+        """Swap the whole content store and its search index in one transaction: readers
+        see old or new, never half."""
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM content_items")
             await conn.execute("DELETE FROM content_meta")
+            await conn.execute("DELETE FROM search")
+            await conn.executemany(
+                "INSERT INTO search (kind, item_id, lang, keys, exact, loose) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                search_docs,
+            )
             await conn.executemany(
                 "INSERT INTO content_items "
                 "(kind, id, position, topic, period, date, month, day, body) "
@@ -376,6 +396,16 @@ class Database:
             await conn.executemany(
                 "INSERT INTO content_meta (key, value) VALUES (?, ?)", meta.items()
             )
+
+    async def search(self, match: str, limit: int) -> list[tuple[str, str, str, float]]:
+        """(kind, item id, language, bm25 score) of the best documents for a MATCH built
+        by bot.search.match_expression (never raw user text)."""
+        rows = await self._fetchall(
+            "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score FROM search "
+            "WHERE search MATCH ? ORDER BY score LIMIT ?",
+            (WEIGHT_KEYS, WEIGHT_EXACT, WEIGHT_LOOSE, match, limit),
+        )
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     async def content_meta(self, key: str) -> str | None:
         row = await self._fetchone("SELECT value FROM content_meta WHERE key = ?", (key,))

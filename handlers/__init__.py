@@ -11,6 +11,7 @@ from handlers import (
     history,
     language,
     membership,
+    search,
     start,
     subscriptions,
 )
@@ -22,6 +23,7 @@ FEATURES: tuple[Feature, ...] = (
     anniversaries.FEATURE,
     agencies.FEATURE,
     subscriptions.FEATURE,
+    search.FEATURE,
     language.FEATURE,
     help.FEATURE,
     about.FEATURE,

@@ -24,7 +24,7 @@ async def free_text(update: Update, context: BotContext) -> None:
         update,
         context.tr.pgettext(
             "fallback",
-            "I answer to commands and buttons. Send /help to see what I can do.",
+            "I can read only text: send me words to search for, or /help to see what I can do.",
         ),
     )
 

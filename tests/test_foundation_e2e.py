@@ -100,7 +100,8 @@ async def test_about_names_the_sources(bot: Harness) -> None:
 async def test_unknown_command_and_free_text_get_translated_answers(bot: Harness) -> None:
     user = bot.user(language_code="ru")
     assert "Такой команды я не знаю" in (await user.send("/nonsense")).last.text
-    assert "Я отвечаю на команды и кнопки" in (await user.send("привет")).last.text
+    # free text is a search; with nothing found, the user is told how to go on
+    assert "Ничего не нашлось по запросу «привет»" in (await user.send("привет")).last.text
 
 
 async def test_forged_and_stale_buttons_get_a_translated_alert(bot: Harness) -> None:

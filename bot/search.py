@@ -1,0 +1,277 @@
+"""Search that forgives how people type: any script, Tajik letters typed on a Russian
+keyboard, Latin transliteration, half-typed words, years and acronyms.
+
+Every item is indexed once per language in SQLite FTS5, in two forms:
+- `exact`: lower-cased, without diacritics, Tajik letters folded to their Russian
+  keyboard look-alikes (ҷ→ч, қ→к …), plus the event's years and the agency's acronyms;
+- `loose`: the same text transliterated to a Latin "skeleton" where spellings people mix
+  up collapse together (dzh/dj/zh/j, kh/h/x, y/i …), so "tojikiston", "tadjikistan",
+  "Тоджикистон" and «Таджикистан» meet.
+A query goes through the same functions and becomes a MATCH expression built only of
+quoted tokens, so no user text ever reaches FTS syntax. Hits in `exact` weigh more.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.content import Agency, Contact, Content, Event, Fact
+from bot.i18n import LANGUAGES
+from bot.storage import Database
+
+MAX_TOKENS = 8
+MAX_QUERY = 256
+
+_TAJIK_FOLD = str.maketrans({"ҷ": "ч", "қ": "к", "ғ": "г", "ӯ": "у", "ӣ": "и", "ҳ": "х", "ё": "е"})
+_CYR_TO_LAT = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sh",
+    "ъ": "",
+    "ы": "i",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
+}
+# Applied in order to Latin text: what sounds alike is written alike.
+_SKELETON = (
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("ch", "j"),
+    ("c", "k"),
+    ("kh", "h"),
+    ("x", "h"),
+    ("q", "k"),
+    ("sh", "s"),
+    ("ts", "s"),
+    ("ph", "f"),
+    ("w", "v"),
+    ("y", "i"),
+    ("ee", "i"),
+    ("ou", "u"),
+)
+_TOKEN = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics (é→e, й kept as и), Tajik letters as on a Russian keyboard."""
+    text = text.lower().translate(_TAJIK_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def skeleton(text: str) -> str:
+    """Folded text in Latin letters with easily confused spellings merged."""
+    latin = "".join(_CYR_TO_LAT.get(ch, ch) for ch in fold(text))
+    for old, new in _SKELETON:
+        latin = latin.replace(old, new)
+    return latin
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    kind: str
+    item_id: str
+    lang: str
+    keys: str
+    exact: str
+    loose: str
+
+
+def _texts(kind: str, item: object, lang: str) -> tuple[list[str], list[str]]:
+    """(searchable text, keys) of one item in one language."""
+    if isinstance(item, Event):
+        years = {str(item.when.year)} | ({str(item.until.year)} if item.until else set())
+        return [item.title[lang], item.text[lang]], sorted(years)
+    if isinstance(item, Fact):
+        return [item.text[lang]], []
+    if isinstance(item, Agency):
+        acronyms = {a for lang_ in LANGUAGES for a in tokens(fold(item.acronym[lang_]))}
+        return [item.name[lang], item.profile[lang]], sorted(acronyms)
+    if isinstance(item, Contact):
+        return [item.name[lang], item.role[lang]], []
+    raise TypeError(kind)
+
+
+def build_docs(content: Content) -> Iterable[SearchDoc]:
+    for kind, items in (
+        ("event", content.events),
+        ("fact", content.facts),
+        ("agency", content.agencies),
+        ("contact", content.contacts),
+    ):
+        for item in items:
+            extra: list[str] = []
+            if isinstance(item, Contact):
+                agency = content.get("agency", item.agency)
+                if agency is not None:
+                    extra = [agency.acronym[lang] for lang in LANGUAGES]
+            for lang in LANGUAGES:
+                texts, keys = _texts(kind, item, lang)
+                texts = texts + extra
+                joined = " ".join(texts)
+                keys_text = " ".join(keys)
+                yield SearchDoc(kind, item.id, lang, keys_text, fold(joined), skeleton(joined))
+
+
+# Inflection endings dropped from query words, longest first, so that a typed form finds
+# the others by prefix: «ледники» → «ледник»* finds «ледников»; «пиряхҳо» → «пирях»*.
+_ENDINGS = sorted(
+    {
+        # Russian (after folding ё→е)
+        "ами",
+        "ями",
+        "ого",
+        "его",
+        "ому",
+        "ему",
+        "ыми",
+        "ими",
+        "ая",
+        "яя",
+        "ое",
+        "ее",
+        "ые",
+        "ие",
+        "ый",
+        "ий",
+        "ой",
+        "ов",
+        "ев",
+        "ей",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ую",
+        "юю",
+        "ом",
+        "ем",
+        "а",
+        "я",
+        "ы",
+        "и",
+        "о",
+        "е",
+        "у",
+        "ю",
+        "ь",
+        # Tajik (after folding ҳ→х, ӣ→и, ӯ→у): plurals, izofat, case and personal endings
+        "хои",
+        "хо",
+        "они",
+        "он",
+        "ён",
+        "ро",
+        "и",
+        # English
+        "ies",
+        "es",
+        "s",
+        "ing",
+        "ed",
+    },
+    key=len,
+    reverse=True,
+)
+MIN_STEM = 4
+MAX_WORD = 40
+
+
+def stem(word: str) -> str:
+    if len(word) <= MIN_STEM:
+        return word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def match_expression(query: str) -> str | None:
+    """The FTS5 MATCH for a user's query, or None when it has no searchable word.
+
+    Each word must match (AND), as a prefix, in the exact form or in the loose one.
+    Tokens are \\w+ runs wrapped in double quotes: quotes, *, NEAR, -, parentheses and
+    emoji in the user's text are never FTS syntax.
+    """
+    words = [w[:MAX_WORD] for w in tokens(fold(query[:MAX_QUERY]))][:MAX_TOKENS]
+    if not words:
+        return None
+    parts = []
+    for word in words:
+        alternatives = [f'keys : "{word}"*', f'exact : "{stem(word)}"*']
+        loose = tokens(skeleton(stem(word)))
+        if loose and len(loose[0]) >= 3:  # a shorter skeleton would match nearly anything
+            alternatives.append(f'loose : "{loose[0]}"*')
+        parts.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    item_id: str
+    own_language: bool
+    score: float
+
+
+def rank(rows: Iterable[tuple[str, str, str, float]], lang: str) -> list[Hit]:
+    """One hit per item: matched in the user's language first, then by bm25 (lower is better)."""
+    best: dict[tuple[str, str], Hit] = {}
+    for kind, item_id, doc_lang, score in rows:
+        hit = Hit(kind, item_id, doc_lang == lang, score)
+        current = best.get((kind, item_id))
+        if current is None or (hit.own_language, -hit.score) > (
+            current.own_language,
+            -current.score,
+        ):
+            best[(kind, item_id)] = hit
+    return sorted(best.values(), key=lambda h: (not h.own_language, h.score, h.kind, h.item_id))
+
+
+YEAR = re.compile(r"^\s*(1[89]\d\d|2[01]\d\d)\s*$")
+
+
+def year_of(query: str) -> int | None:
+    match = YEAR.match(query)
+    return int(match.group(1)) if match else None
+
+
+async def find(db: Database, query: str, lang: str, limit: int = 600) -> list[Hit]:
+    """The items matching a user's query, best first; [] for a query with no word."""
+    match = match_expression(query)
+    if match is None:
+        return []
+    return rank(await db.search(match, limit), lang)
