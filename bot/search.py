@@ -195,7 +195,6 @@ _ENDINGS = sorted(
         "он",
         "ён",
         "ро",
-        "и",
         # English
         "ies",
         "es",
