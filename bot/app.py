@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -26,7 +26,7 @@ from bot.config import Config
 from bot.content import CONTENT_DIR, ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.delivery import RateLimiter, Sender
-from bot.features import Feature, all_commands
+from bot.features import STAFF, Feature, all_commands, public_commands, staff_commands
 from bot.i18n import DEFAULT_LANGUAGE, I18n
 from bot.storage import Database
 from bot.users import Users
@@ -72,11 +72,11 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
     app: BotApp = builder.build()
     app.bot_data["_setup"] = (config, features, content_dir)
-    register(app, features)
+    register(app, features, config.admin_ids)
     return app
 
 
-def register(app: BotApp, features: tuple[Feature, ...]) -> None:
+def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[int]) -> None:
     """The one place where handlers are added, in this order:
 
     group -1: remember the user and resolve their language (runs for every update);
@@ -85,11 +85,14 @@ def register(app: BotApp, features: tuple[Feature, ...]) -> None:
     """
     from handlers.errors import on_error
 
+    STAFF.user_ids = admin_ids
     app.add_handler(TypeHandler(Update, _remember_user), group=-1)
     commands = all_commands(features)
     for command in commands:
-        app.add_handler(CommandHandler(command.name, command.callback))
-    by_name = {c.name: c for c in commands}
+        if not command.conversation:
+            only = STAFF if command.staff else None
+            app.add_handler(CommandHandler(command.name, command.callback, filters=only))
+    by_name = {c.name: c for c in commands if not c.staff}
 
     async def open_from_menu(update: Update, context: BotContext) -> None:
         query = update.callback_query
@@ -132,6 +135,7 @@ async def _post_init(app: BotApp) -> None:
             content=content,
             features=features,
             version=__version__,
+            content_dir=content_dir,
         )
     except BaseException:
         await db.close()
@@ -143,16 +147,21 @@ async def _post_init(app: BotApp) -> None:
 
 
 async def publish_command_menus(app: BotApp, services: Services) -> None:
-    """The "/" menu in each language, and Russian for everyone else (the default language)."""
+    """The "/" menu in each language, Russian for everyone else (the default language), and
+    a larger one in each staff member's private chat."""
+    public = public_commands(services.features)
+    staff = staff_commands(services.features)
     for tr in services.i18n.all():
-        commands = [
-            BotCommand(c.name, tr.lazy(c.description))
-            for c in all_commands(services.features)
-            if c.in_menu
-        ]
+        commands = [BotCommand(c.name, tr.lazy(c.description)) for c in public]
+        extended = commands + [BotCommand(c.name, tr.lazy(c.description)) for c in staff]
         await app.bot.set_my_commands(commands, language_code=tr.lang)
         if tr.lang == DEFAULT_LANGUAGE:
             await app.bot.set_my_commands(commands)
+        for admin in sorted(services.config.admin_ids):
+            scope = BotCommandScopeChat(admin)
+            await app.bot.set_my_commands(extended, scope=scope, language_code=tr.lang)
+            if tr.lang == DEFAULT_LANGUAGE:
+                await app.bot.set_my_commands(extended, scope=scope)
 
 
 async def start_delivery(app: BotApp, services: Services) -> None:

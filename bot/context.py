@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
@@ -30,6 +31,7 @@ class Services:
     content: ContentStore
     features: tuple[Feature, ...]
     version: str
+    content_dir: Path
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # The one source of "now": tests and the sandbox move it to check dated behaviour.
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))

@@ -21,7 +21,7 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.storage import Database, OutboxRow
+from bot.storage import Database, OutboxRow, Push
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,8 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(concurrency)
-        self._texts: dict[int, dict[str, str]] = {}
+        self._pushes: dict[int, Push | None] = {}
+        self._stopped: set[int] = set()
         self.on_blocked: Callable[[int], object] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -155,6 +156,11 @@ class Sender:
             await self.db.outbox.release_inflight(unfinished)
         self._inflight.clear()
 
+    async def stop_push(self, push_id: int) -> int:
+        """Stop a broadcast: pending rows are cancelled now, claimed ones before their send."""
+        self._stopped.add(push_id)
+        return await self.db.outbox.stop_push(push_id)
+
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
@@ -178,7 +184,11 @@ class Sender:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                rows = await self.db.outbox.claim(int(self.clock()), self.batch)
+                # Claim about a second of work at a time: a stopped broadcast then stops
+                # within a second, and a crash leaves little in flight.
+                rate = self.limiter.per_second
+                batch = min(self.batch, max(1, int(rate))) if rate else self.batch
+                rows = await self.db.outbox.claim(int(self.clock()), batch)
             except Exception:
                 log.exception("could not read the outbox; retrying in a second")
                 rows = []
@@ -206,14 +216,12 @@ class Sender:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
 
-    async def _texts_of(self, push_id: int) -> dict[str, str]:
-        texts = self._texts.get(push_id)
-        if texts is None:
-            texts = await self.db.outbox.push_texts(push_id)
-            if len(self._texts) > 1000:
-                self._texts.clear()
-            self._texts[push_id] = texts
-        return texts
+    async def _push(self, push_id: int) -> Push | None:
+        if push_id not in self._pushes:
+            if len(self._pushes) > 1000:
+                self._pushes.clear()
+            self._pushes[push_id] = await self.db.outbox.push(push_id)
+        return self._pushes[push_id]
 
     async def _deliver(self, row: OutboxRow) -> None:
         outbox = self.db.outbox
@@ -222,15 +230,22 @@ class Sender:
             if delay > 0:
                 await asyncio.sleep(delay)
             await self.limiter.acquire()
-            texts = await self._texts_of(row.push_id)
-            text = texts.get(row.lang) or next(iter(texts.values()), "")
+            if row.push_id in self._stopped:
+                await outbox.mark_cancelled(row.id, "broadcast stopped")
+                return
+            push = await self._push(row.push_id)
+            if push is None:
+                raise LookupError(f"push {row.push_id} does not exist")
+            text = push.texts.get(row.lang) or next(iter(push.texts.values()), "")
             self.limiter.record(row.chat_id)
             message = await self.bot.send_message(
                 row.chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
                 disable_notification=row.silent,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=LinkPreviewOptions(
+                    is_disabled=not push.options.get("link_preview", False)
+                ),
             )
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
@@ -239,7 +254,6 @@ class Sender:
             await outbox.retry_later(
                 row.id, int(self.clock() + wait) + 1, f"429: {exc}", count=False
             )
-            self._texts.pop(row.push_id, None)
         except Forbidden as exc:
             self.stats.failed += 1
             await outbox.mark_failed(row.id, f"403: {exc.message}")

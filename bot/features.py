@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, filters
 
 from bot.i18n import Lazy
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 Callback = Callable[[Update, "BotContext"], Awaitable[Any]]
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
+# Staff handlers use this filter; bot.app.register fills it from ADMIN_IDS. Everyone else
+# falls through to the unknown-command answer, so staff commands reveal nothing.
+STAFF = filters.User(allow_empty=False)
+
 
 @dataclass(frozen=True)
 class Command:
@@ -31,6 +35,8 @@ class Command:
     callback: Callback
     button: Lazy | None = None  # label of its main-menu button, if it has one
     in_menu: bool = True  # listed in the "/" menu and /help (False: hidden aliases)
+    staff: bool = False  # only for ADMIN_IDS: in their menu and help, unknown to others
+    conversation: bool = False  # its feature's ConversationHandler is the entry point
 
     def __post_init__(self) -> None:
         if not COMMAND_NAME.match(self.name):
@@ -42,6 +48,14 @@ class Feature:
     name: str
     commands: tuple[Command, ...] = ()
     handlers: tuple[BaseHandler[Any, Any, Any], ...] = ()
+
+
+def public_commands(features: tuple[Feature, ...]) -> list[Command]:
+    return [c for c in all_commands(features) if c.in_menu and not c.staff]
+
+
+def staff_commands(features: tuple[Feature, ...]) -> list[Command]:
+    return [c for c in all_commands(features) if c.in_menu and c.staff]
 
 
 def all_commands(features: tuple[Feature, ...]) -> list[Command]:

@@ -77,6 +77,7 @@ MIGRATIONS: tuple[str, ...] = (
         key        TEXT NOT NULL UNIQUE,
         topic      TEXT NOT NULL CHECK (topic IN ('reminders', 'news')),
         texts      TEXT NOT NULL,
+        options    TEXT NOT NULL DEFAULT '{}',
         created_at INTEGER NOT NULL,
         created_by INTEGER,
         stopped_at INTEGER
@@ -279,6 +280,36 @@ class Database:
             "UPDATE users SET blocked_at = ? WHERE id = ?", (now() if blocked else None, user_id)
         )
 
+    async def user_stats(self) -> dict[str, Any]:
+        """Users by language, active and blocked, and subscribers per topic (for /stats)."""
+        by_language = await self._fetchall(
+            f"SELECT {EFFECTIVE_LANGUAGE_SQL} AS lang, count(*) FROM users u GROUP BY lang"
+        )
+        active = await self._fetchone(
+            "SELECT count(*) FILTER (WHERE blocked_at IS NULL), "
+            "count(*) FILTER (WHERE blocked_at IS NOT NULL) FROM users"
+        )
+        topics = await self._fetchall(
+            "SELECT sub.topic, count(*) FROM subscriptions sub JOIN users u ON u.id = sub.user_id "
+            "WHERE u.blocked_at IS NULL GROUP BY sub.topic"
+        )
+        assert active is not None
+        return {
+            "languages": {lang: 0 for lang in LANGUAGES} | {r[0]: int(r[1]) for r in by_language},
+            "active": int(active[0]),
+            "blocked": int(active[1]),
+            "topics": {t: 0 for t in TOPICS} | {r[0]: int(r[1]) for r in topics},
+        }
+
+    async def subscribers_by_language(self, topic: str) -> dict[str, int]:
+        rows = await self._fetchall(
+            f"SELECT {EFFECTIVE_LANGUAGE_SQL} AS lang, count(*) FROM subscriptions sub "
+            "JOIN users u ON u.id = sub.user_id "
+            "WHERE sub.topic = ? AND u.blocked_at IS NULL GROUP BY lang",
+            (topic,),
+        )
+        return {lang: 0 for lang in LANGUAGES} | {r[0]: int(r[1]) for r in rows}
+
     async def count_users(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM users")
         return int(row[0]) if row else 0
@@ -464,6 +495,7 @@ class OutboxStore:
         schedule: Schedule | None = None,
         created_by: int | None = None,
         only_chat: int | None = None,
+        options: dict[str, Any] | None = None,
     ) -> tuple[int, int]:
         """Create the push (once per key) and a row per subscriber of the topic, in one
         transaction. Returns (push id, rows added): queuing twice queues once."""
@@ -472,9 +504,16 @@ class OutboxStore:
         ts = now()
         async with self._db._transaction() as conn:
             async with conn.execute(
-                "INSERT INTO pushes (key, topic, texts, created_at, created_by) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, topic, json.dumps(texts, ensure_ascii=False), ts, created_by),
+                "INSERT INTO pushes (key, topic, texts, options, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (
+                    key,
+                    topic,
+                    json.dumps(texts, ensure_ascii=False),
+                    json.dumps(options or {}),
+                    ts,
+                    created_by,
+                ),
             ):
                 pass
             async with conn.execute(
@@ -523,9 +562,45 @@ class OutboxStore:
                     added += max(cur.rowcount, 0)
         return push_id, added
 
-    async def push_texts(self, push_id: int) -> dict[str, str]:
-        row = await self._db._fetchone("SELECT texts FROM pushes WHERE id = ?", (push_id,))
-        return json.loads(row[0]) if row else {}
+    async def push(self, push_id: int) -> Push | None:
+        row = await self._db._fetchone(
+            "SELECT id, key, topic, texts, options, created_at, created_by, stopped_at "
+            "FROM pushes WHERE id = ?",
+            (push_id,),
+        )
+        return _push(row) if row else None
+
+    async def recent_pushes(self, topic: str, limit: int = 10) -> list[Push]:
+        rows = await self._db._fetchall(
+            "SELECT id, key, topic, texts, options, created_at, created_by, stopped_at "
+            "FROM pushes WHERE topic = ? ORDER BY id DESC LIMIT ?",
+            (topic, limit),
+        )
+        return [_push(r) for r in rows]
+
+    async def stop_push(self, push_id: int) -> int:
+        """Stop a broadcast: pending rows are cancelled, sent ones stay sent."""
+        async with self._db._transaction() as conn:
+            await conn.execute(
+                "UPDATE pushes SET stopped_at = coalesce(stopped_at, ?) WHERE id = ?",
+                (now(), push_id),
+            )
+            async with conn.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = 'broadcast stopped', "
+                "updated_at = ? WHERE push_id = ? AND state = 'pending'",
+                (now(), push_id),
+            ) as cur:
+                return cur.rowcount
+
+    async def deliveries_since(self, since: int) -> dict[str, int]:
+        rows = await self._db._fetchall(
+            "SELECT state, count(*) FROM outbox WHERE updated_at >= ? "
+            "AND state IN ('sent', 'failed') GROUP BY state",
+            (since,),
+        )
+        result = {"sent": 0, "failed": 0}
+        result.update({r[0]: int(r[1]) for r in rows})
+        return result
 
     async def claim(self, due_before: int, limit: int) -> list[OutboxRow]:
         """Mark due rows in flight before sending them: a crash then repeats at most these.
@@ -566,6 +641,12 @@ class OutboxStore:
     async def mark_failed(self, row_id: int, reason: str) -> None:
         await self._db._execute(
             "UPDATE outbox SET state = 'failed', reason = ?, updated_at = ? WHERE id = ?",
+            (reason, now(), row_id),
+        )
+
+    async def mark_cancelled(self, row_id: int, reason: str) -> None:
+        await self._db._execute(
+            "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?",
             (reason, now(), row_id),
         )
 
@@ -647,6 +728,31 @@ class OutboxStore:
     async def push_id(self, key: str) -> int | None:
         row = await self._db._fetchone("SELECT id FROM pushes WHERE key = ?", (key,))
         return int(row[0]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    id: int
+    key: str
+    topic: str
+    texts: dict[str, str]
+    options: dict[str, Any]
+    created_at: int
+    created_by: int | None
+    stopped_at: int | None
+
+
+def _push(row: aiosqlite.Row) -> Push:
+    return Push(
+        int(row[0]),
+        row[1],
+        row[2],
+        json.loads(row[3]),
+        json.loads(row[4]),
+        int(row[5]),
+        row[6],
+        row[7],
+    )
 
 
 def _user(row: aiosqlite.Row) -> User:

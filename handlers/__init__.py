@@ -12,12 +12,14 @@ from handlers import (
     language,
     membership,
     search,
+    staff,
     start,
     subscriptions,
 )
 
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
+    staff.FEATURE,  # before search: its conversation takes the staff's news text
     facts.FEATURE,
     history.FEATURE,
     anniversaries.FEATURE,

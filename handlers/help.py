@@ -5,17 +5,22 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.features import Command, Feature, all_commands
+from bot.features import Command, Feature, public_commands, staff_commands
 from bot.i18n import lazy_pgettext
 from bot.ui import escape, respond
 
 
-def help_text(context: BotContext) -> str:
+def help_text(update: Update, context: BotContext) -> str:
     tr = context.tr
     title = tr.pgettext("help", "What I can do")
     lines = [f"<b>{escape(title)}</b>", ""]
-    for command in all_commands(context.services.features):
-        if command.in_menu:
+    features = context.services.features
+    for command in public_commands(features):
+        lines.append(f"/{command.name} — {escape(tr.lazy(command.description))}")
+    user = update.effective_user
+    if user is not None and user.id in context.services.config.admin_ids:
+        lines += ["", "<b>{}</b>".format(escape(tr.pgettext("help", "Staff")))]
+        for command in staff_commands(features):
             lines.append(f"/{command.name} — {escape(tr.lazy(command.description))}")
     lines += [
         "",
@@ -25,7 +30,7 @@ def help_text(context: BotContext) -> str:
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    await respond(update, help_text(context))
+    await respond(update, help_text(update, context))
 
 
 FEATURE = Feature(

@@ -1,0 +1,123 @@
+"""News broadcasts and staff figures, without Telegram: texts per language, progress, stats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from bot.storage import Database
+from bot.ui import escape
+
+Drafts = dict[str, str | None]  # language → HTML text, or None when skipped on purpose
+
+
+def news_texts(drafts: Drafts, fallback: str | None) -> dict[str, str]:
+    """A text for every language: the staff's own, else the fallback language's."""
+    given = {lang: text for lang, text in drafts.items() if text}
+    if not given:
+        raise ValueError("a broadcast needs a text in at least one language")
+    if fallback not in given:
+        fallback = next(lang for lang in LANGUAGES if lang in given)
+    return {lang: given.get(lang) or given[fallback] for lang in LANGUAGES}
+
+
+async def queue_news(
+    db: Database, key: str, texts: dict[str, str], created_by: int, link_preview: bool
+) -> tuple[int, int]:
+    """One outbox row per news subscriber; the same key never queues twice."""
+    return await db.outbox.queue(
+        key, "news", texts, created_by=created_by, options={"link_preview": link_preview}
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    sent: int
+    failed: int
+    cancelled: int
+    remaining: int
+    elapsed: float
+
+    @classmethod
+    def of(cls, counts: dict[str, int], elapsed: float) -> Progress:
+        return cls(
+            counts["sent"],
+            counts["failed"],
+            counts["cancelled"],
+            counts["pending"] + counts["inflight"],
+            elapsed,
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.remaining == 0
+
+    @property
+    def rate(self) -> float:
+        return (self.sent + self.failed) / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        return self.remaining / self.rate if self.rate > 0 else None
+
+
+def progress_text(tr: Translator, progress: Progress) -> str:
+    if progress.done:
+        return tr.pgettext(
+            "broadcast",
+            "✅ <b>Broadcast finished</b>\nSent: {sent} · failed: {failed} · cancelled: {cancelled}\n"
+            "Time: {seconds} s",
+        ).format(
+            sent=tr.number(progress.sent),
+            failed=tr.number(progress.failed),
+            cancelled=tr.number(progress.cancelled),
+            seconds=tr.number(round(progress.elapsed)),
+        )
+    left = progress.seconds_left
+    return tr.pgettext(
+        "broadcast",
+        "📤 <b>Sending…</b>\nSent: {sent} · failed: {failed} · remaining: {remaining}\n"
+        "Rate: {rate} msg/s · time left: {left}",
+    ).format(
+        sent=tr.number(progress.sent),
+        failed=tr.number(progress.failed),
+        remaining=tr.number(progress.remaining),
+        rate=tr.number(round(progress.rate, 1)),
+        left=tr.pgettext("broadcast", "about {seconds} s").format(seconds=tr.number(round(left)))
+        if left is not None
+        else "…",
+    )
+
+
+async def stats_text(tr: Translator, db: Database, now: dt.datetime) -> str:
+    users = await db.user_stats()
+    ts = int(now.timestamp())
+    day = await db.outbox.deliveries_since(ts - 86_400)
+    week = await db.outbox.deliveries_since(ts - 7 * 86_400)
+    backlog = await db.outbox.counts()
+    languages = ", ".join(
+        f"{LANGUAGE_NAMES[lang]} {tr.number(users['languages'][lang])}" for lang in LANGUAGES
+    )
+    return tr.pgettext(
+        "stats",
+        "<b>Statistics</b>\n\n"
+        "Users: {active} active, {blocked} blocked\n"
+        "By language: {languages}\n"
+        "Subscribers: reminders {reminders}, news {news}\n\n"
+        "Deliveries in the last day: {day_sent} sent, {day_failed} failed\n"
+        "Deliveries in the last week: {week_sent} sent, {week_failed} failed\n"
+        "Outbox backlog: {pending} pending, {inflight} in flight",
+    ).format(
+        active=tr.number(users["active"]),
+        blocked=tr.number(users["blocked"]),
+        languages=escape(languages),
+        reminders=tr.number(users["topics"]["reminders"]),
+        news=tr.number(users["topics"]["news"]),
+        day_sent=tr.number(day["sent"]),
+        day_failed=tr.number(day["failed"]),
+        week_sent=tr.number(week["sent"]),
+        week_failed=tr.number(week["failed"]),
+        pending=tr.number(backlog["pending"]),
+        inflight=tr.number(backlog["inflight"]),
+    )

@@ -1,0 +1,429 @@
+"""Staff tools (ADMIN_IDS only): /post news in three languages, /broadcasts, /stats, /reload."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+import warnings
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.broadcasts import Progress, news_texts, progress_text, queue_news, stats_text
+from bot.content import ContentError
+from bot.context import BotContext
+from bot.features import STAFF, Command, Feature
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, lazy_pgettext
+from bot.ui import escape, keyboard, respond
+
+WRITING, FALLBACK, PREVIEW = range(3)
+PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
+MAX_RELOAD_ERRORS = 15
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return context.user_data.setdefault("post", {})  # type: ignore[union-attr]
+
+
+def _next_language(draft: dict[str, Any]) -> str | None:
+    return next((lang for lang in LANGUAGES if lang not in draft["texts"]), None)
+
+
+async def _ask_text(update: Update, context: BotContext, lang: str) -> int:
+    tr = context.tr
+    text = tr.pgettext(
+        "post",
+        "Send the news text in <b>{language}</b>. Formatting and links are kept.\n"
+        "Or skip this language: its readers then get the news in a language you choose.",
+    ).format(language=LANGUAGE_NAMES[lang])
+    rows = [
+        [
+            (
+                tr.pgettext("post", "Skip {language}").format(language=LANGUAGE_NAMES[lang]),
+                "post:skip",
+            )
+        ],
+        [(tr.pgettext("post", "✖️ Cancel"), "post:cancel")],
+    ]
+    await respond(update, text, keyboard(rows))
+    return WRITING
+
+
+async def post_start(update: Update, context: BotContext) -> int:
+    context.user_data["post"] = {  # type: ignore[index]
+        "key": f"news:{uuid.uuid4().hex}",
+        "texts": {},
+        "fallback": None,
+        "link_preview": False,
+    }
+    return await _ask_text(update, context, LANGUAGES[0])
+
+
+async def _after_text(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    lang = _next_language(draft)
+    if lang is not None:
+        return await _ask_text(update, context, lang)
+    given = [lang for lang, text in draft["texts"].items() if text]
+    tr = context.tr
+    if not given:
+        await respond(update, tr.pgettext("post", "All languages were skipped: nothing to send."))
+        return ConversationHandler.END
+    if len(given) == 1:
+        draft["fallback"] = given[0]  # the only text there is: nothing to choose
+    elif len(given) < len(LANGUAGES):
+        rows = [[(LANGUAGE_NAMES[lang], f"post:fallback:{lang}") for lang in given]]
+        rows.append([(tr.pgettext("post", "✖️ Cancel"), "post:cancel")])
+        await respond(
+            update,
+            tr.pgettext("post", "Readers of the skipped languages get the news in:"),
+            keyboard(rows),
+        )
+        return FALLBACK
+    return await _preview(update, context)
+
+
+async def got_text(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    draft = _draft(context)
+    lang = _next_language(draft)
+    if message is None or lang is None or not message.text:
+        return WRITING
+    draft["texts"][lang] = message.text_html
+    return await _after_text(update, context)
+
+
+async def skip_language(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    draft = _draft(context)
+    lang = _next_language(draft)
+    if lang is not None:
+        draft["texts"][lang] = None
+    return await _after_text(update, context)
+
+
+async def choose_fallback(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = query.data.rsplit(":", 1)[-1]
+    draft = _draft(context)
+    if not draft["texts"].get(lang):
+        await query.answer(
+            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
+        )
+        return FALLBACK
+    await query.answer()
+    draft["fallback"] = lang
+    return await _preview(update, context)
+
+
+async def _preview(update: Update, context: BotContext) -> int:
+    """Each language exactly as its subscribers will get it, then the confirmation."""
+    tr = context.tr
+    draft = _draft(context)
+    texts = news_texts(draft["texts"], draft["fallback"])
+    chat = update.effective_chat
+    assert chat is not None
+    for lang in LANGUAGES:
+        origin = lang if draft["texts"].get(lang) else draft["fallback"]
+        note = tr.pgettext("post", "Preview for readers in {language}:").format(
+            language=LANGUAGE_NAMES[lang]
+        )
+        if origin != lang:
+            note += " " + tr.pgettext("post", "(they get the {language} text)").format(
+                language=LANGUAGE_NAMES[origin]
+            )
+        await chat.send_message(f"<i>{escape(note)}</i>")
+        await chat.send_message(
+            texts[lang],
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=not draft["link_preview"]),
+        )
+    counts = await context.services.db.subscribers_by_language("news")
+    total = sum(counts.values())
+    summary = tr.pgettext(
+        "post",
+        "<b>Ready to send</b> to {total} news subscribers ({by_language}).\nLink previews: {preview}.",
+    ).format(
+        total=tr.number(total),
+        by_language=escape(
+            ", ".join(f"{LANGUAGE_NAMES[lang]} {tr.number(counts[lang])}" for lang in LANGUAGES)
+        ),
+        preview=tr.pgettext("post", "on") if draft["link_preview"] else tr.pgettext("post", "off"),
+    )
+    rows = [
+        [(tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)), "post:send")],
+        [(tr.pgettext("post", "🔗 Switch link previews"), "post:preview")],
+        [(tr.pgettext("post", "✖️ Cancel"), "post:cancel")],
+    ]
+    await chat.send_message(summary, reply_markup=keyboard(rows))
+    return PREVIEW
+
+
+async def toggle_preview(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    draft = _draft(context)
+    draft["link_preview"] = not draft["link_preview"]
+    return await _preview(update, context)
+
+
+async def send(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.from_user is not None
+    tr = context.tr
+    draft = _draft(context)
+    services = context.services
+    texts = news_texts(draft["texts"], draft["fallback"])
+    push_id, queued = await queue_news(
+        services.db, draft["key"], texts, query.from_user.id, draft["link_preview"]
+    )
+    await query.answer()
+    if services.sender is not None:
+        services.sender.wake()
+    await respond(
+        update,
+        tr.pgettext("post", "Queued for {count} subscribers.").format(count=tr.number(queued)),
+        edit=True,
+    )
+    message = await respond(
+        update, progress_text(tr, Progress.of(await services.db.outbox.counts(push_id), 0.0))
+    )
+    if message is not None and not isinstance(message, bool):
+        context.application.create_task(
+            follow_progress(context, tr, message.chat_id, message.message_id, push_id),
+            name=f"progress-{push_id}",
+        )
+    context.user_data.pop("post", None)  # type: ignore[union-attr]
+    return ConversationHandler.END
+
+
+async def follow_progress(
+    context: BotContext, tr: Translator, chat_id: int, message_id: int, push_id: int
+) -> None:
+    """Edit the progress message as delivery goes on, until the final report."""
+    started = time.monotonic()
+    shown = ""
+    db = context.services.db
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY)
+        progress = Progress.of(await db.outbox.counts(push_id), time.monotonic() - started)
+        text = progress_text(tr, progress)
+        if text != shown:
+            try:
+                await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+                shown = text
+            except BadRequest:
+                pass  # deleted by the user, or unchanged: keep following
+        if progress.done:
+            return
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    context.user_data.pop("post", None)  # type: ignore[union-attr]
+    await respond(
+        update,
+        context.tr.pgettext("post", "Cancelled: nothing was sent."),
+        edit=update.callback_query is not None,
+    )
+    return ConversationHandler.END
+
+
+async def text_expected(update: Update, context: BotContext) -> int:
+    await respond(
+        update,
+        context.tr.pgettext("post", "Please send the text, press a button, or /cancel."),
+    )
+    return WRITING
+
+
+# -- /broadcasts --------------------------------------------------------------------------
+
+
+async def broadcasts_screen(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
+    tr = context.tr
+    db = context.services.db
+    pushes = await db.outbox.recent_pushes("news", 10)
+    if not pushes:
+        return tr.pgettext("broadcasts", "No broadcasts yet. Send /post to write one."), []
+    lines = ["<b>{}</b>".format(escape(tr.pgettext("broadcasts", "Recent broadcasts"))), ""]
+    rows = []
+    for push in pushes:
+        counts = await db.outbox.counts(push.id)
+        running = counts["pending"] + counts["inflight"] > 0 and push.stopped_at is None
+        first = next(iter(push.texts.values()), "")
+        status = (
+            tr.pgettext("broadcasts", "sending")
+            if running
+            else tr.pgettext("broadcasts", "stopped")
+            if push.stopped_at
+            else tr.pgettext("broadcasts", "finished")
+        )
+        lines.append(
+            tr.pgettext(
+                "broadcasts",
+                "#{id} · {status} · sent {sent}, failed {failed}, pending {pending}, cancelled {cancelled}",
+            ).format(
+                id=push.id,
+                status=status,
+                sent=counts["sent"],
+                failed=counts["failed"],
+                pending=counts["pending"] + counts["inflight"],
+                cancelled=counts["cancelled"],
+            )
+        )
+        lines.append(f"<i>{escape(_plain(first)[:80])}</i>")
+        if running:
+            rows.append(
+                [
+                    (
+                        tr.pgettext("broadcasts", "⏹ Stop #{id}").format(id=push.id),
+                        f"bc:stop:{push.id}",
+                    )
+                ]
+            )
+    return "\n".join(lines), rows
+
+
+def _plain(html_text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+async def broadcasts(update: Update, context: BotContext) -> None:
+    text, rows = await broadcasts_screen(context)
+    await respond(update, text, keyboard(rows) if rows else None)
+
+
+async def stop_broadcast(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = query.from_user
+    push_id = query.data.rsplit(":", 1)[-1]
+    if user is None or user.id not in context.services.config.admin_ids or not push_id.isdigit():
+        await query.answer(
+            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
+        )
+        return
+    services = context.services
+    if services.sender is not None:
+        cancelled = await services.sender.stop_push(int(push_id))
+    else:
+        cancelled = await services.db.outbox.stop_push(int(push_id))
+    await query.answer(
+        context.tr.pgettext("broadcasts", "Stopped: {count} pending messages cancelled.").format(
+            count=cancelled
+        ),
+        show_alert=True,
+    )
+    text, rows = await broadcasts_screen(context)
+    await respond(update, text, keyboard(rows) if rows else None, edit=True)
+
+
+# -- /stats and /reload -------------------------------------------------------------------
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    services = context.services
+    await respond(update, await stats_text(context.tr, services.db, services.now()))
+
+
+async def reload_content(update: Update, context: BotContext) -> None:
+    tr = context.tr
+    services = context.services
+    try:
+        content = await services.content.load(services.content_dir)
+    except ContentError as exc:
+        shown = exc.problems[:MAX_RELOAD_ERRORS]
+        lines = [
+            tr.pgettext(
+                "reload",
+                "❌ <b>Content not reloaded</b>: {count} problem(s). The bot keeps serving the previous content.",
+            ).format(count=len(exc.problems)),
+            "",
+            *(f"• {escape(str(p))}" for p in shown),
+        ]
+        await respond(update, "\n".join(lines))
+        return
+    counts = ", ".join(f"{kind} {n}" for kind, n in content.counts().items())
+    await respond(
+        update,
+        tr.pgettext("reload", "✅ Content reloaded: {counts}.").format(counts=escape(counts)),
+    )
+
+
+with warnings.catch_warnings():
+    # Callback buttons here belong to the staff member's own conversation (per user), which
+    # is what PTB's per_message=False warning is about.
+    warnings.simplefilter("ignore")
+    POST_CONVERSATION = ConversationHandler(
+        entry_points=[CommandHandler("post", post_start, filters=STAFF)],
+        states={
+            WRITING: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
+                CallbackQueryHandler(skip_language, pattern=r"^post:skip$"),
+                MessageHandler(~filters.COMMAND, text_expected),
+            ],
+            FALLBACK: [CallbackQueryHandler(choose_fallback, pattern=r"^post:fallback:")],
+            PREVIEW: [
+                CallbackQueryHandler(send, pattern=r"^post:send$"),
+                CallbackQueryHandler(toggle_preview, pattern=r"^post:preview$"),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=r"^post:cancel$"),
+        ],
+        name="post",
+        allow_reentry=True,
+    )
+
+
+FEATURE = Feature(
+    name="staff",
+    commands=(
+        Command(
+            "post",
+            lazy_pgettext("command menu", "Staff: send news to subscribers"),
+            post_start,
+            staff=True,
+            conversation=True,
+        ),
+        Command(
+            "broadcasts",
+            lazy_pgettext("command menu", "Staff: recent broadcasts"),
+            broadcasts,
+            staff=True,
+        ),
+        Command("stats", lazy_pgettext("command menu", "Staff: statistics"), stats, staff=True),
+        Command(
+            "reload",
+            lazy_pgettext("command menu", "Staff: reload the content"),
+            reload_content,
+            staff=True,
+        ),
+        Command(
+            "cancel",
+            lazy_pgettext("command menu", "Staff: cancel the current step"),
+            cancel,
+            staff=True,
+            conversation=True,
+        ),
+    ),
+    handlers=(POST_CONVERSATION, CallbackQueryHandler(stop_broadcast, pattern=r"^bc:stop:")),
+)
