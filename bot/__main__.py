@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.config import Config, ConfigError, level_number, load_config
@@ -25,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot against Telegram (long polling; the default)")
+    sub.add_parser("webhook", help="run with a webhook: WEBHOOK_URL, WEBHOOK_SECRET, …")
+    sub.add_parser("health", help="report the running bot's health (exit 0 healthy, 1 not)")
     sandbox = sub.add_parser("sandbox", help="chat with the bot in this terminal, no token needed")
     sandbox.add_argument(
         "--telegram-language",
@@ -63,7 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(os.environ)
     except ConfigError as exc:
         return _fail(exc.problems)
-    setup_logging(level_number(config), secrets=(config.token or "",))
+    setup_logging(
+        level_number(config),
+        secrets=(config.token or "", config.webhook_secret or ""),
+        fmt=config.log_format,
+    )
 
     if command == "check-content":
         return check_content(args.content_dir)
@@ -76,12 +83,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_sandbox(config, args.telegram_language))
         except KeyboardInterrupt:
             return 0
-    return run_polling(config)
+    if command == "health":
+        if not Path(config.database_path).exists():
+            print('{"healthy": false, "problems": ["database not found"]}')
+            return 1
+        return asyncio.run(health(config))
+    return run_bot(config, webhook=command == "webhook")
 
 
-def run_polling(config: Config) -> int:
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "my_chat_member",
+    "channel_post",
+]
+
+
+def run_bot(config: Config, *, webhook: bool = False) -> int:
+    """Polling (the default) or webhook; SIGTERM/SIGINT stop it gracefully either way."""
     try:
         config.require_token()
+        hook = config.require_webhook() if webhook else None
     except ConfigError as exc:
         return _fail(exc.problems)
     if check_content(CONTENT_DIR) != 0:
@@ -89,17 +113,41 @@ def run_polling(config: Config) -> int:
     from bot.app import build_application
 
     app = build_application(config)
-    app.run_polling(
-        allowed_updates=[
-            "message",
-            "edited_message",
-            "callback_query",
-            "inline_query",
-            "my_chat_member",
-            "channel_post",
-        ]
+    if hook is None:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return 0
+    url, secret = hook
+    app.run_webhook(
+        listen=config.webhook_listen,
+        port=config.webhook_port,
+        url_path=urlsplit(url).path.lstrip("/"),
+        webhook_url=url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
     )
     return 0
+
+
+async def health(config: Config) -> int:
+    """Print the bot's health as JSON; exit 0 when healthy (the Docker HEALTHCHECK)."""
+    import json
+    import time
+
+    from bot.health import verdict
+    from bot.storage import Database
+
+    try:
+        db = await Database.open(config.database_path)
+        try:
+            report = await db.health()
+        finally:
+            await db.close()
+    except Exception as exc:
+        print(json.dumps({"healthy": False, "problems": [f"database unreachable: {exc}"]}))
+        return 1
+    healthy, problems = verdict(report, time.time())
+    print(json.dumps({"healthy": healthy, "problems": problems, **report}))
+    return 0 if healthy else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,10 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ConversationHandler,
     Defaults,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 
 from bot import __version__
 from bot.config import Config
@@ -27,7 +28,9 @@ from bot.content import CONTENT_DIR, ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.delivery import RateLimiter, Sender
 from bot.features import STAFF, Feature, all_commands, public_commands, staff_commands
+from bot.health import HEARTBEAT_EVERY, ApiStatus, TrackingRequest
 from bot.i18n import DEFAULT_LANGUAGE, I18n
+from bot.logs import handler_var, update_id_var, user_id_var
 from bot.storage import Database
 from bot.users import Users
 
@@ -48,9 +51,12 @@ def build_application(
         from handlers import FEATURES
 
         features = FEATURES
+    api_status = ApiStatus()
     builder = (
         ApplicationBuilder()
         .token(config.require_token())
+        .request(TrackingRequest(api_status, connection_pool_size=64))
+        .get_updates_request(TrackingRequest(api_status, read_timeout=30))
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .context_types(ContextTypes(context=BotContext))
@@ -72,6 +78,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
     app: BotApp = builder.build()
     app.bot_data["_setup"] = (config, features, content_dir)
+    app.bot_data["api_status"] = api_status
     register(app, features, config.admin_ids)
     return app
 
@@ -91,7 +98,8 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
     for command in commands:
         if not command.conversation:
             only = STAFF if command.staff else None
-            app.add_handler(CommandHandler(command.name, command.callback, filters=only))
+            handler = CommandHandler(command.name, command.callback, filters=only)
+            app.add_handler(_named(handler, f"{command.name}"))
     by_name = {c.name: c for c in commands if not c.staff}
 
     async def open_from_menu(update: Update, context: BotContext) -> None:
@@ -106,15 +114,67 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
             return
         await command.callback(update, context)
 
-    app.add_handler(CallbackQueryHandler(open_from_menu, pattern=r"^cmd:"))
+    app.add_handler(_named(CallbackQueryHandler(open_from_menu, pattern=r"^cmd:"), "menu"))
     for feature in features:
         for handler in feature.handlers:
-            app.add_handler(handler)
+            app.add_handler(_named(handler, feature.name))
+    app.add_handler(TypeHandler(Update, _log_update), group=LOG_GROUP)
     app.add_error_handler(on_error)
 
 
+LOG_GROUP = 999_999  # after every feature: one log line per update
+
+
+def _named(handler: Any, name: str) -> Any:
+    """Make log lines written while `handler` runs say which handler it was."""
+    if isinstance(handler, ConversationHandler):
+        for inner in (*handler.entry_points, *handler.fallbacks):
+            _named(inner, name)
+        for state_handlers in handler.states.values():
+            for inner in state_handlers:
+                _named(inner, name)
+        return handler
+    callback = handler.callback
+    label = f"{name}.{getattr(callback, '__name__', 'handler')}"
+
+    async def with_name(update: object, context: Any) -> Any:
+        handler_var.set(label)
+        return await callback(update, context)
+
+    handler.callback = with_name
+    return handler
+
+
+async def _log_update(update: Update, context: BotContext) -> None:
+    started = context.bot_data.get("_update_started", {}).pop(update.update_id, None)
+    elapsed = f" ms={(time.perf_counter() - started) * 1000:.1f}" if started else ""
+    log.info("update handled kind=%s%s", _kind(update), elapsed)
+    update_id_var.set(None)
+    user_id_var.set(None)
+    handler_var.set(None)
+
+
+def _kind(update: Update) -> str:
+    for kind in (
+        "message",
+        "edited_message",
+        "callback_query",
+        "inline_query",
+        "my_chat_member",
+        "channel_post",
+        "chat_member",
+    ):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
+
+
 async def _remember_user(update: Update, context: BotContext) -> None:
+    context.bot_data.setdefault("_update_started", {})[update.update_id] = time.perf_counter()
+    update_id_var.set(update.update_id)
     user = update.effective_user
+    user_id_var.set(user.id if user else None)
+    handler_var.set(None)
     if user is None or user.is_bot:
         context.lang = DEFAULT_LANGUAGE
         return
@@ -171,7 +231,9 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         config.require_token(),
         base_url=config.base_url,
         base_file_url=config.base_file_url,
-        request=HTTPXRequest(connection_pool_size=80, read_timeout=15, connect_timeout=10),
+        request=TrackingRequest(
+            app.bot_data["api_status"], connection_pool_size=80, read_timeout=15, connect_timeout=10
+        ),
     )
     await sender_bot.initialize()
     services.sender = Sender(
@@ -187,6 +249,16 @@ async def start_delivery(app: BotApp, services: Services) -> None:
             _queue_reminders, dt.time(0, 0, 5, tzinfo=config.timezone), name="reminders"
         )
         app.job_queue.run_once(_queue_reminders, 0.5, name="reminders-catch-up")
+        app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0.1, name="heartbeat")
+
+
+async def _heartbeat(context: BotContext) -> None:
+    """Write what the health probe reads: alive now, last good Bot API answer."""
+    status: ApiStatus = context.bot_data["api_status"]
+    values = {"heartbeat": f"{time.time():.0f}", "version": __version__}
+    if status.last_ok is not None:
+        values["last_api_ok"] = f"{status.last_ok:.0f}"
+    await context.services.db.set_status(values)
 
 
 async def _queue_reminders(context: BotContext) -> None:

@@ -40,6 +40,28 @@ class Config:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     log_level: str = "INFO"
     push_rate: float = 29.0  # messages a second the outbox sender may push (0: unlimited)
+    log_format: str = "text"
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+
+    def require_webhook(self) -> tuple[str, str]:
+        problems = []
+        if not self.webhook_url:
+            problems.append(
+                "WEBHOOK_URL is not set: give the public https URL Telegram should post to "
+                "(e.g. https://bot.example.org/telegram)"
+            )
+        if not self.webhook_secret:
+            problems.append(
+                "WEBHOOK_SECRET is not set: give 1-256 letters, digits, '_' or '-'; requests "
+                "without it are refused"
+            )
+        if problems:
+            raise ConfigError(problems)
+        assert self.webhook_url and self.webhook_secret
+        return self.webhook_url, self.webhook_secret
 
     @property
     def base_url(self) -> str:
@@ -145,6 +167,30 @@ def load_config(env: Mapping[str, str]) -> Config:
                 "(0: no limit, for tests only; Telegram allows about 30)"
             )
 
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        problems.append(f"LOG_FORMAT={log_format!r} is not 'text' (key=value) or 'json'")
+
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url is not None:
+        hook = urlsplit(webhook_url)
+        if hook.scheme not in ("http", "https") or not hook.hostname:
+            problems.append(f"WEBHOOK_URL={webhook_url!r} is not an http(s) URL")
+        elif hook.scheme == "http" and not _is_loopback(hook.hostname):
+            problems.append(f"WEBHOOK_URL={webhook_url!r} must use https (Telegram requires it)")
+    webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+        problems.append("WEBHOOK_SECRET must be 1-256 letters, digits, '_' or '-'")
+    webhook_listen = env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0"
+    try:
+        ipaddress.ip_address(webhook_listen)
+    except ValueError:
+        problems.append(f"WEBHOOK_LISTEN={webhook_listen!r} is not an IP address (e.g. 0.0.0.0)")
+    raw_port = env.get("WEBHOOK_PORT", "").strip() or "8443"
+    webhook_port = int(raw_port) if raw_port.isdigit() else -1
+    if not 1 <= webhook_port <= 65535:
+        problems.append(f"WEBHOOK_PORT={raw_port!r} is not a port number (1-65535)")
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -155,6 +201,11 @@ def load_config(env: Mapping[str, str]) -> Config:
         timezone=timezone,
         log_level=log_level,
         push_rate=push_rate,
+        log_format=log_format,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=webhook_listen,
+        webhook_port=webhook_port,
     )
 
 

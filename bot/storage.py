@@ -110,6 +110,13 @@ MIGRATIONS: tuple[str, ...] = (
         tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
     );
     """,
+    # 5: what the running bot reports about itself, for the health probe
+    """
+    CREATE TABLE status (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 # The language a user is answered in, in SQL: what they chose, else Telegram's language if
@@ -309,6 +316,27 @@ class Database:
             (topic,),
         )
         return {lang: 0 for lang in LANGUAGES} | {r[0]: int(r[1]) for r in rows}
+
+    async def set_status(self, values: dict[str, str]) -> None:
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO status (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                values.items(),
+            )
+
+    async def health(self) -> dict[str, Any]:
+        """What the health probe reports: content loaded, backlog, the bot's own status."""
+        content = await self._fetchone("SELECT count(*) FROM content_items")
+        backlog = await self._fetchone(
+            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'inflight')"
+        )
+        status = await self._fetchall("SELECT key, value FROM status")
+        return {
+            "content_items": int(content[0]) if content else 0,
+            "outbox_backlog": int(backlog[0]) if backlog else 0,
+            **{r[0]: r[1] for r in status},
+        }
 
     async def count_users(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM users")
