@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -140,8 +141,11 @@ class Harness:
         api: FakeBotAPI | None = None,
         config: Config | None = None,
         features: tuple[Feature, ...] | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.features = features
+        self.webhook_secret = webhook_secret  # set: receive updates by webhook, not polling
+        self.webhook_url = ""
         self.data_dir = data_dir
         self.api = api or FakeBotAPI(files_dir=data_dir / "files")
         self._config = config
@@ -191,7 +195,18 @@ class Harness:
             app.bot_data[SERVICES_KEY].clock = lambda: fixed
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=5)
+        if self.webhook_secret is None:
+            await app.updater.start_polling(poll_interval=0.0, timeout=5)
+        else:
+            port = _free_port()
+            self.webhook_url = f"http://127.0.0.1:{port}/telegram"
+            await app.updater.start_webhook(
+                listen="127.0.0.1",
+                port=port,
+                url_path="telegram",
+                webhook_url=self.webhook_url,
+                secret_token=self.webhook_secret,
+            )
         self.app = app
         return app
 
@@ -244,6 +259,12 @@ class Harness:
         return Replies(
             to_reply(call) for call in self.api.calls(after=after) if _concerns(call, chat_id)
         )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _concerns(call: Call, chat_id: int) -> bool:
