@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -27,10 +27,12 @@ from bot.config import Config
 from bot.content import CONTENT_DIR, ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.delivery import RateLimiter, Sender
-from bot.features import STAFF, Feature, all_commands, public_commands, staff_commands
+from bot.features import STAFF, Feature, all_commands
+from bot.groups import is_group
 from bot.health import HEARTBEAT_EVERY, ApiStatus, TrackingRequest
 from bot.i18n import DEFAULT_LANGUAGE, I18n
 from bot.logs import handler_var, update_id_var, user_id_var
+from bot.menus import publish_command_menus
 from bot.storage import Database
 from bot.users import Users
 
@@ -178,7 +180,12 @@ async def _remember_user(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot:
         context.lang = DEFAULT_LANGUAGE
         return
-    context.lang = await context.services.users.seen(user.id, user.language_code)
+    users = context.services.users
+    context.lang = await users.seen(user.id, user.language_code)
+    chat = update.effective_chat
+    if is_group(chat):
+        assert chat is not None
+        context.lang = await users.group_language(chat.id, chat.type, chat.title) or context.lang
 
 
 async def _post_init(app: BotApp) -> None:
@@ -201,27 +208,9 @@ async def _post_init(app: BotApp) -> None:
         await db.close()
         raise
     app.bot_data[SERVICES_KEY] = services
-    await publish_command_menus(app, services)
+    await publish_command_menus(app.bot, services)
     await start_delivery(app, services)
     log.info("bot started: version=%s content=%s", __version__, content.counts())
-
-
-async def publish_command_menus(app: BotApp, services: Services) -> None:
-    """The "/" menu in each language, Russian for everyone else (the default language), and
-    a larger one in each staff member's private chat."""
-    public = public_commands(services.features)
-    staff = staff_commands(services.features)
-    for tr in services.i18n.all():
-        commands = [BotCommand(c.name, tr.lazy(c.description)) for c in public]
-        extended = commands + [BotCommand(c.name, tr.lazy(c.description)) for c in staff]
-        await app.bot.set_my_commands(commands, language_code=tr.lang)
-        if tr.lang == DEFAULT_LANGUAGE:
-            await app.bot.set_my_commands(commands)
-        for admin in sorted(services.config.admin_ids):
-            scope = BotCommandScopeChat(admin)
-            await app.bot.set_my_commands(extended, scope=scope, language_code=tr.lang)
-            if tr.lang == DEFAULT_LANGUAGE:
-                await app.bot.set_my_commands(extended, scope=scope)
 
 
 async def start_delivery(app: BotApp, services: Services) -> None:

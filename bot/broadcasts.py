@@ -23,11 +23,20 @@ def news_texts(drafts: Drafts, fallback: str | None) -> dict[str, str]:
 
 
 async def queue_news(
-    db: Database, key: str, texts: dict[str, str], created_by: int, link_preview: bool
+    db: Database,
+    key: str,
+    texts: dict[str, str],
+    created_by: int,
+    link_preview: bool,
+    paid: bool = False,
 ) -> tuple[int, int]:
     """One outbox row per news subscriber; the same key never queues twice."""
     return await db.outbox.queue(
-        key, "news", texts, created_by=created_by, options={"link_preview": link_preview}
+        key,
+        "news",
+        texts,
+        created_by=created_by,
+        options={"link_preview": link_preview, "paid": paid},
     )
 
 

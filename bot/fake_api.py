@@ -191,6 +191,11 @@ class FakeAPIState:
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    # (chat id, user id) → status: creator, administrator, member, left, kicked …
+    members: dict[tuple[int, int], str] = field(default_factory=dict)
+    # the bot's own rights where it is an administrator (e.g. can_post_messages in channels)
+    bot_rights: dict[int, dict[str, bool]] = field(default_factory=dict)
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # @username → chat
 
 
 class FakeBotAPI:
@@ -315,6 +320,22 @@ class FakeBotAPI:
                 }
             }
         )
+
+    def group_chat(self, chat_id: int, title: str = "Test group") -> dict[str, Any]:
+        return {
+            "id": chat_id,
+            "type": "supergroup" if chat_id < -(10**12) else "group",
+            "title": title,
+        }
+
+    def add_channel(
+        self, username: str, chat_id: int, title: str, *, bot_can_post: bool
+    ) -> dict[str, Any]:
+        chat = {"id": chat_id, "type": "channel", "title": title, "username": username.lstrip("@")}
+        self.state.chats["@" + username.lstrip("@").lower()] = chat
+        self.state.members[(chat_id, BOT_ID)] = "administrator" if bot_can_post else "member"
+        self.state.bot_rights[chat_id] = {"can_post_messages": bot_can_post}
+        return chat
 
     def inline_update(self, user: FakeUser, query: str, offset: str = "") -> int:
         return self.add_update(
@@ -454,6 +475,9 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: chat_id is empty") from None
         if cid > 0:
             return {"id": cid, "type": "private", "first_name": "User"}
+        for chat in self.state.chats.values():
+            if chat["id"] == cid:
+                return chat
         return {"id": cid, "type": "supergroup" if cid < -(10**12) else "group", "title": "Group"}
 
     @staticmethod
@@ -624,7 +648,55 @@ class FakeBotAPI:
         return True
 
     async def _m_getChat(self, params: dict[str, Any]) -> Any:
-        return self._chat(params.get("chat_id"))
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            chat = self.state.chats.get(chat_id.lower())
+            if chat is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            return {
+                **chat,
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                },
+            }
+        return self._chat(chat_id)
+
+    async def _m_getChatMember(self, params: dict[str, Any]) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.state.members.get((chat_id, user_id), "member")
+        user = (
+            self._bot_user()
+            if user_id == BOT_ID
+            else {"id": user_id, "is_bot": False, "first_name": "User"}
+        )
+        member: dict[str, Any] = _member(user, status)
+        if status == "administrator":
+            rights = {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_post_messages": False,
+            }
+            member.update(
+                rights, **self.state.bot_rights.get(chat_id, {}) if user_id == BOT_ID else {}
+            )
+        if status == "creator":
+            member["is_anonymous"] = False
+        return member
 
     async def _send_file(self, params: dict[str, Any], kind: str) -> Any:
         chat = self._chat(params.get("chat_id"))

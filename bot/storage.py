@@ -30,6 +30,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE users (
         id                INTEGER PRIMARY KEY,
+        kind              TEXT NOT NULL DEFAULT 'private'
+                          CHECK (kind IN ('private', 'group', 'supergroup', 'channel')),
+        title             TEXT,
         language          TEXT CHECK (language IN ('ru', 'tg', 'en')),
         telegram_language TEXT,
         created_at        INTEGER NOT NULL,
@@ -256,6 +259,66 @@ class Database:
         assert row is not None
         return _user(row)
 
+    async def register_chat(self, chat_id: int, kind: str, title: str | None) -> None:
+        """A group or channel the bot serves (users and chats share one table, by chat id)."""
+        ts = now()
+        await self._execute(
+            """
+            INSERT INTO users (id, kind, title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                last_seen_at = excluded.last_seen_at
+            """,
+            (chat_id, kind, title, ts, ts),
+        )
+
+    async def chat_language(self, chat_id: int) -> str | None:
+        row = await self._fetchone("SELECT language FROM users WHERE id = ?", (chat_id,))
+        return row[0] if row else None
+
+    async def chats(self, kind: str) -> list[tuple[int, str | None, bool]]:
+        """(id, title, active) of the groups or channels the bot knows."""
+        rows = await self._fetchall(
+            "SELECT id, title, blocked_at IS NULL FROM users WHERE kind = ? ORDER BY id", (kind,)
+        )
+        return [(int(r[0]), r[1], bool(r[2])) for r in rows]
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its settings, subscriptions and queue follow it."""
+        async with self._transaction() as conn:
+            async with conn.execute("SELECT 1 FROM users WHERE id = ?", (new_id,)) as cur:
+                exists = await cur.fetchone()
+            if exists is None:
+                await conn.execute(
+                    "INSERT INTO users (id, kind, title, language, telegram_language, created_at, "
+                    "last_seen_at, blocked_at) SELECT ?, 'supergroup', title, language, "
+                    "telegram_language, created_at, last_seen_at, blocked_at FROM users WHERE id = ?",
+                    (new_id, old_id),
+                )
+            await conn.execute(
+                "INSERT OR IGNORE INTO settings (user_id, reminder_hour, timezone, silent) "
+                "SELECT ?, reminder_hour, timezone, silent FROM settings WHERE user_id = ?",
+                (new_id, old_id),
+            )
+            await conn.execute(
+                "INSERT OR IGNORE INTO subscriptions (user_id, topic, created_at) "
+                "SELECT ?, topic, created_at FROM subscriptions WHERE user_id = ?",
+                (new_id, old_id),
+            )
+            await conn.execute(
+                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
+                (new_id, old_id),
+            )
+            await conn.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = 'chat migrated', updated_at = ? "
+                "WHERE chat_id = ? AND state = 'pending'",
+                (now(), old_id),
+            )
+            await conn.execute("DELETE FROM subscriptions WHERE user_id = ?", (old_id,))
+            await conn.execute(
+                "UPDATE users SET blocked_at = coalesce(blocked_at, ?) WHERE id = ?",
+                (now(), old_id),
+            )
+
     async def get_user(self, user_id: int) -> User | None:
         row = await self._fetchone(
             "SELECT id, language, telegram_language, created_at, last_seen_at, blocked_at "
@@ -400,6 +463,15 @@ class Database:
                 row = await cur.fetchone()
         assert row is not None
         return Settings(int(row[0]), row[1], bool(row[2]))
+
+    async def shift_pending_reminders(self, chat_id: int, seconds: int) -> None:
+        """Queued reminders keep their local hour when the chat's time zone changes."""
+        await self._execute(
+            "UPDATE outbox SET due_at = due_at + ?, expires_at = expires_at + ? "
+            "WHERE chat_id = ? AND state = 'pending' "
+            "AND push_id IN (SELECT id FROM pushes WHERE topic = 'reminders')",
+            (seconds, seconds, chat_id),
+        )
 
     async def set_subscription(self, user_id: int, topic: str, on: bool) -> bool:
         """Return True when something changed (so the reply can say "already subscribed")."""

@@ -14,6 +14,7 @@ class Users:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._languages: OrderedDict[int, str] = OrderedDict()
+        self._known_chats: set[int] = set()
 
     def _remember(self, user_id: int, lang: str) -> str:
         self._languages[user_id] = lang
@@ -38,5 +39,18 @@ class Users:
         return resolve_language(chosen, telegram_language)
 
     async def choose_language(self, user_id: int, lang: str) -> str:
+        """For a user, or (by chat id) a group or channel."""
         await self._db.set_language(user_id, lang)
         return self._remember(user_id, lang)
+
+    async def group_language(self, chat_id: int, kind: str, title: str | None) -> str | None:
+        """The language a group's admins chose (None: answer each member in theirs)."""
+        if chat_id in self._languages:
+            return self._languages[chat_id]
+        if chat_id not in self._known_chats:
+            await self._db.register_chat(chat_id, kind, title)
+            self._known_chats.add(chat_id)
+        chosen = await self._db.chat_language(chat_id)
+        if chosen:
+            self._remember(chat_id, chosen)
+        return chosen

@@ -5,6 +5,7 @@ from handlers import (
     about,
     agencies,
     anniversaries,
+    channels,
     facts,
     fallback,
     help,
@@ -20,6 +21,7 @@ from handlers import (
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
     staff.FEATURE,  # before search: its conversation takes the staff's news text
+    channels.FEATURE,
     facts.FEATURE,
     history.FEATURE,
     anniversaries.FEATURE,

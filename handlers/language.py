@@ -7,8 +7,14 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.groups import can_manage
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
+from bot.menus import refresh_chat_menu
 from bot.ui import keyboard, language_row, main_menu_rows, respond
+
+
+def admins_only(context: BotContext) -> str:
+    return context.tr.pgettext("groups", "Only the group's admins can change its settings.")
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
@@ -18,12 +24,18 @@ async def ask_language(update: Update, context: BotContext) -> None:
 
 async def choose_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
+    chat = update.effective_chat
     assert query is not None and query.data is not None
     lang = query.data.removeprefix("lang:")
-    if lang not in LANGUAGES or query.from_user is None:
+    if lang not in LANGUAGES or chat is None:
         await query.answer(context.tr.pgettext("errors", "This button is out of date."))
         return
-    context.lang = await context.services.users.choose_language(query.from_user.id, lang)
+    if not await can_manage(context.bot, chat, query.from_user.id):
+        await query.answer(admins_only(context), show_alert=True)
+        return
+    services = context.services
+    context.lang = await services.users.choose_language(chat.id, lang)
+    await refresh_chat_menu(context.bot, services, chat.id, lang)
     tr = context.tr
     await query.answer(LANGUAGE_NAMES[lang])
     text = tr.pgettext(

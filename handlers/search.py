@@ -190,6 +190,16 @@ async def free_text(update: Update, context: BotContext) -> None:
     await reply_with_results(update, context, message.text)
 
 
+async def reply_in_group(update: Update, context: BotContext) -> None:
+    """In groups the bot reads only commands and replies to its own messages."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if message is None or replied is None or replied.from_user is None:
+        return
+    if replied.from_user.id == context.bot.id and message.text:
+        await reply_with_results(update, context, message.text)
+
+
 async def show_item(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
@@ -219,5 +229,9 @@ FEATURE = Feature(
         InlineQueryHandler(inline_query),
         CallbackQueryHandler(show_item, pattern=r"^show:"),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text),
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+            reply_in_group,
+        ),
     ),
 )

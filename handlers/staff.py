@@ -65,6 +65,7 @@ async def post_start(update: Update, context: BotContext) -> int:
         "texts": {},
         "fallback": None,
         "link_preview": False,
+        "paid": False,
     }
     return await _ask_text(update, context, LANGUAGES[0])
 
@@ -154,8 +155,10 @@ async def _preview(update: Update, context: BotContext) -> int:
     total = sum(counts.values())
     summary = tr.pgettext(
         "post",
-        "<b>Ready to send</b> to {total} news subscribers ({by_language}).\nLink previews: {preview}.",
+        "<b>Ready to send</b> to {total} news subscribers ({by_language}).\nLink previews: {preview}.\n"
+        "Paid broadcast (up to 1000 messages a second, paid in Telegram Stars): {paid}.",
     ).format(
+        paid=tr.pgettext("post", "on") if draft["paid"] else tr.pgettext("post", "off"),
         total=tr.number(total),
         by_language=escape(
             ", ".join(f"{LANGUAGE_NAMES[lang]} {tr.number(counts[lang])}" for lang in LANGUAGES)
@@ -165,6 +168,7 @@ async def _preview(update: Update, context: BotContext) -> int:
     rows = [
         [(tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)), "post:send")],
         [(tr.pgettext("post", "🔗 Switch link previews"), "post:preview")],
+        [(tr.pgettext("post", "⚡ Switch paid broadcast"), "post:paid")],
         [(tr.pgettext("post", "✖️ Cancel"), "post:cancel")],
     ]
     await chat.send_message(summary, reply_markup=keyboard(rows))
@@ -179,6 +183,15 @@ async def toggle_preview(update: Update, context: BotContext) -> int:
     return await _preview(update, context)
 
 
+async def toggle_paid(update: Update, context: BotContext) -> int:
+    """Urgent news: Telegram's paid broadcast, for this broadcast only (off by default)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    draft = _draft(context)
+    draft["paid"] = not draft["paid"]
+    return await _preview(update, context)
+
+
 async def send(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.from_user is not None
@@ -187,7 +200,7 @@ async def send(update: Update, context: BotContext) -> int:
     services = context.services
     texts = news_texts(draft["texts"], draft["fallback"])
     push_id, queued = await queue_news(
-        services.db, draft["key"], texts, query.from_user.id, draft["link_preview"]
+        services.db, draft["key"], texts, query.from_user.id, draft["link_preview"], draft["paid"]
     )
     await query.answer()
     if services.sender is not None:
@@ -383,6 +396,7 @@ with warnings.catch_warnings():
             PREVIEW: [
                 CallbackQueryHandler(send, pattern=r"^post:send$"),
                 CallbackQueryHandler(toggle_preview, pattern=r"^post:preview$"),
+                CallbackQueryHandler(toggle_paid, pattern=r"^post:paid$"),
             ],
         },
         fallbacks=[

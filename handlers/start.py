@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.groups import is_group
 from bot.i18n import lazy_pgettext
 from bot.render import render_deep_link
 from bot.ui import escape, keyboard, language_row, main_menu_rows, respond
@@ -31,7 +32,24 @@ async def start(update: Update, context: BotContext) -> None:
         if item is not None:
             await respond(update, item, keyboard(rows))
             return
+    if is_group(update.effective_chat):  # short in groups: the full menu is in private
+        await respond(update, group_greeting(context), group_keyboard(context))
+        return
     await respond(update, greeting(context, user.first_name if user else None), keyboard(rows))
+
+
+def group_greeting(context: BotContext) -> str:
+    return context.tr.pgettext(
+        "start",
+        "🇺🇳🇹🇯 I tell the story of the UN and Tajikistan. Here: /facts, /history, /today, "
+        "/next, /search. Group admins: /subscribe and /settings.",
+    )
+
+
+def group_keyboard(context: BotContext) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{context.bot.username}?start=group"
+    label = context.tr.pgettext("start", "Open the full menu in a private chat")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
 
 
 FEATURE = Feature(

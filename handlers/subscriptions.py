@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.groups import can_manage
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
+from bot.menus import refresh_chat_menu
 from bot.storage import TOPICS
 from bot.ui import Button, escape, keyboard, language_row, parse_callback, respond
+from handlers.language import admins_only
+
+# Where readers are: Tajikistan and its neighbours, the diaspora in Russia and Europe.
+TIMEZONES = (
+    "Asia/Dushanbe",
+    "Asia/Tashkent",
+    "Asia/Almaty",
+    "Asia/Bishkek",
+    "Europe/Moscow",
+    "Europe/Istanbul",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "UTC",
+)
 
 TOPIC_LABELS = {
     "reminders": lazy_pgettext("settings", "Anniversary reminders"),
@@ -60,23 +79,45 @@ async def settings_screen(context: BotContext, user_id: int) -> tuple[str, list[
                 f"set:silent:{0 if settings.silent else 1}",
             )
         ],
+        [
+            (
+                "🕐 " + tr.pgettext("settings", "Time zone: {timezone}").format(timezone=timezone),
+                "set:tzmenu:0",
+            )
+        ],
         [(label, "set:" + data) for label, data in language_row(context.lang)],
     ]
     return "\n".join(lines), rows
 
 
+async def _managed_chat(update: Update, context: BotContext) -> int | None:
+    """The chat whose settings change (a user's own, or a group's), if the user may."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    if not await can_manage(context.bot, chat, user.id):
+        if update.callback_query is not None:
+            await update.callback_query.answer(admins_only(context), show_alert=True)
+        else:
+            await respond(update, admins_only(context))
+        return None
+    return chat.id
+
+
 async def show_settings(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    assert user is not None
-    text, rows = await settings_screen(context, user.id)
+    chat_id = await _managed_chat(update, context)
+    if chat_id is None:
+        return
+    text, rows = await settings_screen(context, chat_id)
     await respond(update, text, keyboard(rows))
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    assert user is not None
+    chat_id = await _managed_chat(update, context)
+    if chat_id is None:
+        return
     services = context.services
-    changed = [t for t in TOPICS if await services.db.set_subscription(user.id, t, True)]
+    changed = [t for t in TOPICS if await services.db.set_subscription(chat_id, t, True)]
     tr = context.tr
     if changed:
         intro = tr.pgettext(
@@ -84,18 +125,19 @@ async def subscribe(update: Update, context: BotContext) -> None:
             "Done! I will send you anniversary reminders and news. "
             "Reminders come at the time set below.",
         )
-        await services.queue_reminders(only_chat=user.id)
+        await services.queue_reminders(only_chat=chat_id)
     else:
         intro = tr.pgettext("settings", "You are already subscribed to reminders and news.")
-    text, rows = await settings_screen(context, user.id)
+    text, rows = await settings_screen(context, chat_id)
     await respond(update, f"{intro}\n\n{text}", keyboard(rows))
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    assert user is not None
+    chat_id = await _managed_chat(update, context)
+    if chat_id is None:
+        return
     for topic in TOPICS:
-        await context.services.db.set_subscription(user.id, topic, False)
+        await context.services.db.set_subscription(chat_id, topic, False)
     await respond(
         update,
         context.tr.pgettext(
@@ -108,8 +150,10 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 
 async def settings_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.from_user is not None
-    user_id = query.from_user.id
+    assert query is not None
+    user_id = await _managed_chat(update, context)  # the chat being configured
+    if user_id is None:
+        return
     db = context.services.db
     fields = parse_callback(query.data, "set", 2)
     stale = context.tr.pgettext("errors", "This button is out of date.")
@@ -128,6 +172,22 @@ async def settings_button(update: Update, context: BotContext) -> None:
         await db.update_settings(user_id, silent=value == "1")
     elif what == "lang" and value in LANGUAGES:
         context.lang = await context.services.users.choose_language(user_id, value)
+        await refresh_chat_menu(context.bot, context.services, user_id, value)
+    elif what == "tz" and value.isdigit() and int(value) < len(TIMEZONES):
+        old = (await db.get_settings(user_id)).timezone or str(context.services.config.timezone)
+        new = TIMEZONES[int(value)]
+        now = context.services.now()
+        shift = (
+            now.astimezone(ZoneInfo(old)).utcoffset() - now.astimezone(ZoneInfo(new)).utcoffset()
+        )  # type: ignore[operator]
+        await db.shift_pending_reminders(user_id, int(shift.total_seconds()))
+        await db.update_settings(user_id, timezone=new)
+    elif what == "tzmenu":
+        await query.answer()
+        rows = [[(tz, f"set:tz:{i}")] for i, tz in enumerate(TIMEZONES)]
+        text = context.tr.pgettext("settings", "Choose the time zone for your reminders:")
+        await respond(update, text, keyboard(rows), edit=True)
+        return
     else:
         await query.answer(stale, show_alert=True)
         return

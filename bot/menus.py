@@ -1,0 +1,40 @@
+"""The "/" command menus: per language for everyone, larger for staff, per chat on demand."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+
+from bot.context import Services
+from bot.features import public_commands, staff_commands
+from bot.i18n import DEFAULT_LANGUAGE, Translator
+
+
+def commands_for(services: Services, tr: Translator, staff: bool) -> list[BotCommand]:
+    chosen = public_commands(services.features)
+    if staff:
+        chosen += staff_commands(services.features)
+    return [BotCommand(c.name, tr.lazy(c.description)) for c in chosen]
+
+
+async def publish_command_menus(bot: Bot, services: Services) -> None:
+    """The "/" menu in each language, Russian for everyone else (the default language), and
+    a larger one in each staff member's private chat."""
+    for tr in services.i18n.all():
+        commands = commands_for(services, tr, staff=False)
+        extended = commands_for(services, tr, staff=True)
+        await bot.set_my_commands(commands, language_code=tr.lang)
+        if tr.lang == DEFAULT_LANGUAGE:
+            await bot.set_my_commands(commands)
+        for admin in sorted(services.config.admin_ids):
+            scope = BotCommandScopeChat(admin)
+            await bot.set_my_commands(extended, scope=scope, language_code=tr.lang)
+            if tr.lang == DEFAULT_LANGUAGE:
+                await bot.set_my_commands(extended, scope=scope)
+
+
+async def refresh_chat_menu(bot: Bot, services: Services, chat_id: int, lang: str) -> None:
+    """After a language change: this chat's own "/" menu in its new language, so it never
+    stays in the old one (a chat-scoped menu wins over the per-language ones)."""
+    staff = chat_id in services.config.admin_ids
+    commands = commands_for(services, services.i18n(lang), staff)
+    await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
