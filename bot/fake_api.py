@@ -662,6 +662,7 @@ class FakeBotAPI:
                     "limited_gifts": False,
                     "unique_gifts": False,
                     "premium_subscription": False,
+                    "gifts_from_channels": False,
                 },
             }
         return self._chat(chat_id)

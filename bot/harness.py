@@ -247,12 +247,14 @@ class Harness:
         language_code: str | None = "en",
         first_name: str = "Test",
         user_id: int | None = None,
+        chat: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> ChatUser:
+        """A user in their private chat, or in `chat` (e.g. api.group_chat(-100))."""
         if user_id is None:
             self._next_user_id += 1
             user_id = self._next_user_id
-        return ChatUser(self, FakeUser(user_id, first_name, language_code, **kwargs))
+        return ChatUser(self, FakeUser(user_id, first_name, language_code, **kwargs), chat)
 
     async def collect(self, update_id: int, after: int, chat_id: int) -> Replies:
         await self.api.wait_done(update_id)

@@ -117,6 +117,9 @@ async def subscribe(update: Update, context: BotContext) -> None:
     if chat_id is None:
         return
     services = context.services
+    if chat_id != update.effective_user.id and not await services.db.chat_language(chat_id):  # type: ignore[union-attr]
+        # A group pushes in one language: the subscribing admin's, until they choose another.
+        await services.users.choose_language(chat_id, context.lang)
     changed = [t for t in TOPICS if await services.db.set_subscription(chat_id, t, True)]
     tr = context.tr
     if changed:
