@@ -181,7 +181,11 @@ async def _remember_user(update: Update, context: BotContext) -> None:
         context.lang = DEFAULT_LANGUAGE
         return
     users = context.services.users
-    context.lang = await users.seen(user.id, user.language_code)
+    try:
+        context.lang = await users.seen(user.id, user.language_code)
+    except Exception:  # the database refuses writes (disk full, read-only): still answer
+        log.exception("could not record the visit of user_id=%s", user.id)
+        context.lang = await users.language(user.id, user.language_code)
     chat = update.effective_chat
     if is_group(chat):
         assert chat is not None

@@ -88,6 +88,10 @@ ALLOWED_TAGS = {
 }
 
 
+class DropConnection(Exception):
+    """Answer nothing: the client sees the connection closed."""
+
+
 class ApiError(Exception):
     def __init__(
         self, code: int, description: str, parameters: dict[str, Any] | None = None
@@ -162,6 +166,7 @@ class Fault:
     retry_after: int | None = None
     migrate_to_chat_id: int | None = None
     delay: float = 0.0
+    drop: bool = False  # close the connection without an answer
     times: int = 1
     when: Callable[[dict[str, Any]], bool] | None = None
 
@@ -423,6 +428,8 @@ class FakeBotAPI:
             if fault is not None:
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
+                if fault.drop:
+                    raise DropConnection
                 if fault.code:
                     parameters: dict[str, Any] = {}
                     if fault.retry_after is not None:
@@ -800,6 +807,9 @@ class _MethodHandler(tornado.web.RequestHandler):
             if exc.parameters:
                 body["parameters"] = exc.parameters
             self._reply(exc.code, body)
+        except DropConnection:
+            if self.request.connection is not None:
+                self.request.connection.close()
         except (ValueError, KeyError) as exc:
             self._reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
 

@@ -137,7 +137,7 @@ async def test_month_digest_on_the_first_and_none_for_year_precise(bot: Harness)
     queued = await bot.services.queue_reminders()
     assert [q.key for q in queued] == ["digest:2027-05"]
     call = await until_sent(bot, user.chat_id, start)
-    assert "В этом месяце в истории партнёрства" in call.result["text"]
+    assert "В этом месяце в истории партнерства" in call.result["text"]
     assert "май 2000 г. (27 лет назад) — Работа ЮНТОП" in call.result["text"]
     # The UN's founding is known only to the year: no day of any year reminds of it.
     day = dt.date(2027, 1, 1)
