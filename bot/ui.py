@@ -61,9 +61,12 @@ async def respond(
         try:
             return await query.message.edit_text(text, reply_markup=markup)
         except BadRequest as exc:
-            if "not modified" in str(exc).lower():
+            reason = str(exc).lower()
+            if "not modified" in reason:
                 return None
-            raise
+            if "not found" not in reason and "can't be edited" not in reason:
+                raise
+            # deleted, or too old to edit: answer with a new message instead
     chat = update.effective_chat
     if chat is None:
         return None

@@ -152,3 +152,13 @@ async def test_telegram_failing_once_still_leaves_an_answer(bot: Harness) -> Non
     bot.api.fail("sendMessage", 500, times=1)
     replies = await bot.user(language_code="en").send("/help")
     assert replies.last.text.startswith("Sorry, something went wrong on my side.")
+
+
+async def test_button_under_a_deleted_message_gets_a_new_message(bot: Harness) -> None:
+    """Found by the fuzzer: editing a message that is gone raised instead of answering."""
+    user = bot.user(language_code="en")
+    await user.send("/settings")
+    message = user.last_message_with_buttons()
+    del bot.api.state.messages[(user.chat_id, message["message_id"])]
+    replies = await user.press("10:00", message=message)
+    assert replies.last.method == "sendMessage" and "Reminder time: 10:00" in replies.last.text
