@@ -80,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "DATABASE_PATH" not in os.environ:
             config = replace(config, database_path=Path("data") / "sandbox.sqlite3")
         try:
-            return asyncio.run(run_sandbox(config, args.telegram_language))
+            files_dir = Path("sandbox-files").resolve()  # pictures and documents the bot sends
+            return asyncio.run(run_sandbox(config, args.telegram_language, files_dir))
         except KeyboardInterrupt:
             return 0
     if command == "health":

@@ -8,6 +8,7 @@ bot serves is exactly what the database holds.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -626,6 +627,7 @@ class ContentStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self.current = Content()
+        self.version = ""
 
     async def load(self, content_dir: Path = CONTENT_DIR) -> Content:
         """Validate the files, replace the store in SQLite, then serve what SQLite holds.
@@ -642,6 +644,11 @@ class ContentStore:
         await self._db.replace_content(to_rows(content), {"counts": json.dumps(counts)}, docs)
         rows = {kind: await self._db.content_items(kind) for kind in FILES}
         self.current = from_rows(rows)
+        digest = hashlib.sha256()
+        for kind in FILES:
+            for row in rows[kind]:
+                digest.update(row.body.encode())
+        self.version = digest.hexdigest()[:16]  # names caches of what is rendered from it
         return self.current
 
     def counts(self) -> dict[str, int]:

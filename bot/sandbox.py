@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
+from bot.fake_api import FakeBotAPI
 from bot.harness import ChatUser, Harness, Replies
 
 SANDBOX_USER_ID = 1001
 
 
-def format_replies(replies: Replies, numbered: list[str]) -> str:
-    """Render replies as text; buttons get numbers, collected into `numbered`'s order."""
+def format_replies(
+    replies: Replies, numbered: list[str], files: dict[str, Path] | None = None
+) -> str:
+    """Render replies as text; buttons get numbers, collected into `numbered`'s order.
+    Pictures and documents are saved by the fake server; their paths are printed."""
     lines: list[str] = []
     for reply in replies:
         if reply.method == "answerCallbackQuery":
@@ -29,8 +33,13 @@ def format_replies(replies: Replies, numbered: list[str]) -> str:
         prefix = "bot (edited)> " if reply.method.startswith("edit") else "bot> "
         body = reply.text.replace("\n", "\n     ")
         lines.append(prefix + body)
-        if reply.message and "document" in reply.message:
-            lines.append(f"     [file: {reply.message['document'].get('file_name')}]")
+        message = reply.message or {}
+        sent = message.get("document") or (message.get("photo") or [None])[-1]
+        if sent:
+            path = (files or {}).get(sent["file_id"])
+            lines.append(
+                f"     [file saved: {path}]" if path else f"     [file: {sent['file_id']}]"
+            )
         if reply.buttons:
             numbered.clear()
             for row in reply.buttons:
@@ -60,11 +69,12 @@ async def _inputs(stream: TextIO, interactive: bool) -> AsyncIterator[str]:
 
 
 async def run_sandbox(
-    config: Config, telegram_language: str | None, stream: TextIO = sys.stdin
+    config: Config, telegram_language: str | None, files_dir: Path, stream: TextIO = sys.stdin
 ) -> int:
     data_dir = Path(config.database_path).parent
     interactive = stream.isatty()
-    async with Harness(data_dir, config=config) as harness:
+    api = FakeBotAPI(files_dir=files_dir)
+    async with Harness(data_dir, config=config, api=api) as harness:
         user: ChatUser = harness.user(
             language_code=telegram_language, first_name="Sandbox", user_id=SANDBOX_USER_ID
         )
@@ -86,5 +96,5 @@ async def run_sandbox(
                 replies = await user.press(data=numbered[index])
             else:
                 replies = await user.send(text)
-            print(format_replies(replies, numbered), flush=True)
+            print(format_replies(replies, numbered, harness.api.state.files), flush=True)
     return 0

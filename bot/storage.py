@@ -388,6 +388,10 @@ class Database:
                 values.items(),
             )
 
+    async def status_value(self, key: str) -> str | None:
+        row = await self._fetchone("SELECT value FROM status WHERE key = ?", (key,))
+        return row[0] if row else None
+
     async def health(self) -> dict[str, Any]:
         """What the health probe reports: content loaded, backlog, the bot's own status."""
         content = await self._fetchone("SELECT count(*) FROM content_items")

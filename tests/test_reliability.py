@@ -210,7 +210,9 @@ async def test_many_users_change_settings_while_a_broadcast_runs(tmp_path: Path)
 # -- faults -----------------------------------------------------------------------------
 
 
-async def test_dropped_connections_slow_answers_and_a_5xx_storm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_dropped_connections_slow_answers_and_a_5xx_storm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import bot.delivery as delivery
 
     monkeypatch.setattr(delivery, "BACKOFF_BASE", 1.0)
@@ -220,7 +222,7 @@ async def test_dropped_connections_slow_answers_and_a_5xx_storm(tmp_path: Path, 
         await user.send("/help")  # the reply is lost with the connection; the bot lives on
         bot.api.fail("sendMessage", delay=2.0, times=1)
         assert (await user.send("/help")).last.text.startswith("What I can do")
-        for n in range(5):
+        for _ in range(5):
             subscriber = bot.user(language_code="en")
             await bot.services.db.seen_user(subscriber.user.id, "en")
             await bot.services.db.set_subscription(subscriber.user.id, "news", True)

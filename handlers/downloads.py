@@ -1,0 +1,77 @@
+"""/timeline (a picture of the partnership) and /calendar (every anniversary as an .ics file)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Message, Update
+from telegram.constants import ChatAction
+
+from bot.context import BotContext
+from bot.features import Command, Feature
+from bot.i18n import lazy_pgettext
+
+
+async def timeline(update: Update, context: BotContext) -> None:
+    """Rendered once per language and content version; after the first upload Telegram's
+    file_id is reused (kept in the database, so it survives restarts)."""
+    from bot.timeline_image import render_timeline
+
+    services = context.services
+    chat = update.effective_chat
+    if chat is None:
+        return
+    tr = context.tr
+    key = f"timeline:{tr.lang}:{services.content.version}"
+    caption = tr.pgettext(
+        "timeline", "The partnership of the UN and Tajikistan, 1942–2028. Details: /history"
+    )
+    file_id = await services.db.status_value(key)
+    if file_id:
+        await chat.send_photo(file_id, caption=caption)
+        return
+    await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+    png = await asyncio.to_thread(render_timeline, tr, services.content.current)
+    message: Message = await chat.send_photo(
+        png, caption=caption, filename=f"timeline-{tr.lang}.png"
+    )
+    if message.photo:
+        await services.db.set_status({key: message.photo[-1].file_id})
+
+
+async def calendar(update: Update, context: BotContext) -> None:
+    from bot.ics import build_calendar
+
+    chat = update.effective_chat
+    if chat is None:
+        return
+    tr = context.tr
+    ics = await asyncio.to_thread(build_calendar, tr, context.services.content.current)
+    await chat.send_document(
+        ics,
+        filename=f"un-tajikistan-anniversaries-{tr.lang}.ics",
+        caption=tr.pgettext(
+            "calendar",
+            "Every anniversary with a known day, repeating each year. Open the file to add "
+            "them to your calendar; opening it again updates them instead of adding copies.",
+        ),
+    )
+
+
+FEATURE = Feature(
+    name="downloads",
+    commands=(
+        Command(
+            "timeline",
+            lazy_pgettext("command menu", "The partnership's timeline as a picture"),
+            timeline,
+            button=lazy_pgettext("main menu", "🖼 Timeline"),
+        ),
+        Command(
+            "calendar",
+            lazy_pgettext("command menu", "All anniversaries for your calendar (.ics)"),
+            calendar,
+            button=lazy_pgettext("main menu", "📆 Calendar"),
+        ),
+    ),
+)
