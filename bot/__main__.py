@@ -92,16 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_bot(config, webhook=command == "webhook")
 
 
-ALLOWED_UPDATES = [
-    "message",
-    "edited_message",
-    "callback_query",
-    "inline_query",
-    "my_chat_member",
-    "channel_post",
-]
-
-
 def run_bot(config: Config, *, webhook: bool = False) -> int:
     """Polling (the default) or webhook; SIGTERM/SIGINT stop it gracefully either way."""
     try:
@@ -111,11 +101,11 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
         return _fail(exc.problems)
     if check_content(CONTENT_DIR) != 0:
         return 1
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     app = build_application(config)
     if hook is None:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
         return 0
     url, secret = hook
     app.run_webhook(
@@ -124,7 +114,7 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
         url_path=urlsplit(url).path.lstrip("/"),
         webhook_url=url,
         secret_token=secret,
-        allowed_updates=ALLOWED_UPDATES,
+        allowed_updates=list(ALLOWED_UPDATES),
     )
     return 0
 

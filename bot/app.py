@@ -156,19 +156,19 @@ async def _log_update(update: Update, context: BotContext) -> None:
     handler_var.set(None)
 
 
+# The update types the bot asks Telegram for (polling and webhook alike).
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "my_chat_member",
+    "channel_post",
+)
+
+
 def _kind(update: Update) -> str:
-    for kind in (
-        "message",
-        "edited_message",
-        "callback_query",
-        "inline_query",
-        "my_chat_member",
-        "channel_post",
-        "chat_member",
-    ):
-        if getattr(update, kind, None) is not None:
-            return kind
-    return "other"
+    return next((k for k in ALLOWED_UPDATES if getattr(update, k, None) is not None), "other")
 
 
 async def _remember_user(update: Update, context: BotContext) -> None:

@@ -27,23 +27,27 @@ class Queued:
     rows: int
 
 
-def reminder_text(tr: Translator, content: Content, item: Anniversary) -> str:
-    event = item.event
-    headline = tr.npgettext(
-        "reminder",
-        "Today, {n} year ago: {title}",
-        "Today, {n} years ago: {title}",
-        item.years,
-    ).format(n=item.years, title=escape(event.title[tr.lang]))
+def _event_push(tr: Translator, content: Content, emoji: str, headline: str, event: Event) -> str:
+    """A pushed message about one event: headline, its text, its source."""
     return "\n".join(
         [
-            f"📅 <b>{headline}</b>",
+            f"{emoji} <b>{headline}</b>",
             "",
             escape(event.text[tr.lang]),
             "",
             f"<i>{source_line(tr, content.source(event.source))}</i>",
         ]
     )
+
+
+def reminder_text(tr: Translator, content: Content, item: Anniversary) -> str:
+    headline = tr.npgettext(
+        "reminder",
+        "Today, {n} year ago: {title}",
+        "Today, {n} years ago: {title}",
+        item.years,
+    ).format(n=item.years, title=escape(item.event.title[tr.lang]))
+    return _event_push(tr, content, "📅", headline, item.event)
 
 
 def notice_text(tr: Translator, content: Content, item: Anniversary) -> str:
@@ -59,15 +63,7 @@ def notice_text(tr: Translator, content: Content, item: Anniversary) -> str:
         n=item.years,
         title=escape(event.title[tr.lang]),
     )
-    return "\n".join(
-        [
-            f"🎉 <b>{headline}</b>",
-            "",
-            escape(event.text[tr.lang]),
-            "",
-            f"<i>{source_line(tr, content.source(event.source))}</i>",
-        ]
-    )
+    return _event_push(tr, content, "🎉", headline, event)
 
 
 def month_events(content: Content, year: int, month: int) -> list[Event]:
