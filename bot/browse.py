@@ -12,14 +12,20 @@ from bot.dates import anniversary_in
 PAGE_LIMIT = 3500  # visible characters per page: room under 4096 for headers and sources
 
 
-def paginate(chunks: Sequence[str], limit: int = PAGE_LIMIT, separator: str = "\n\n") -> list[str]:
-    """Pack chunks into pages of at most `limit` characters, never splitting a chunk."""
+def paginate(
+    chunks: Sequence[str],
+    limit: int = PAGE_LIMIT,
+    separator: str = "\n\n",
+    max_items: int = 4,
+) -> list[str]:
+    """Pack chunks into pages of at most `limit` characters and `max_items` chunks (a
+    screenful on a phone), never splitting a chunk."""
     pages: list[str] = []
     current: list[str] = []
     size = 0
     for chunk in chunks:
         extra = len(chunk) + (len(separator) if current else 0)
-        if current and size + extra > limit:
+        if current and (size + extra > limit or len(current) >= max_items):
             pages.append(separator.join(current))
             current, size = [], 0
             extra = len(chunk)

@@ -21,7 +21,7 @@ SANDBOX_USER_ID = 1001
 
 
 def format_replies(
-    replies: Replies, numbered: list[str], files: dict[str, Path] | None = None
+    replies: Replies, numbered: list[tuple[str, str]], files: dict[str, Path] | None = None
 ) -> str:
     """Render replies as text; buttons get numbers, collected into `numbered`'s order.
     Pictures and documents are saved by the fake server; their paths are printed."""
@@ -45,10 +45,22 @@ def format_replies(
             for row in reply.buttons:
                 cells = []
                 for button in row:
-                    numbered.append(button.data or "")
+                    numbered.append((button.text, button.data or ""))
                     cells.append(f"[{len(numbered)}] {button.text}")
                 lines.append("     " + "  ".join(cells))
     return "\n".join(lines) if lines else "bot> (no answer)"
+
+
+def _button_data(text: str, numbered: list[tuple[str, str]]) -> str | None:
+    """A number presses that button, "[label]" the first button whose label contains it;
+    "" when no such button, None when the input is a message, not a press."""
+    if text.isdigit() and numbered:
+        index = int(text) - 1
+        return numbered[index][1] if 0 <= index < len(numbered) else ""
+    if len(text) > 2 and text.startswith("[") and text.endswith("]"):
+        wanted = text[1:-1]
+        return next((data for label, data in numbered if wanted in label), "")
+    return None
 
 
 async def _inputs(stream: TextIO, interactive: bool) -> AsyncIterator[str]:
@@ -81,19 +93,19 @@ async def run_sandbox(
         if interactive:
             print(
                 "Sandbox: you are chatting with the bot on a fake Telegram. Type /start; "
-                "a number presses that button; Ctrl-D quits."
+                "a number, or [part of its label], presses that button; Ctrl-D quits."
             )
-        numbered: list[str] = []
+        numbered: list[tuple[str, str]] = []
         async for line in _inputs(stream, interactive):
             text = line.strip()
             if not text:
                 continue
-            if text.isdigit() and numbered:
-                index = int(text) - 1
-                if not 0 <= index < len(numbered):
-                    print(f"(there is no button {text})")
-                    continue
-                replies = await user.press(data=numbered[index])
+            data = _button_data(text, numbered)
+            if data == "":
+                print(f"(there is no button {text})")
+                continue
+            if data is not None:
+                replies = await user.press(data=data)
             else:
                 replies = await user.send(text)
             print(format_replies(replies, numbered, harness.api.state.files), flush=True)
