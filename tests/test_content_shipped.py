@@ -22,9 +22,11 @@ def all_texts() -> list[tuple[str, str, str, str]]:
     found = []
     for kind, items in CONTENT.by_kind().items():
         for item in items:
-            fields = {"text": item.text} if kind == "term" else {
-                f: getattr(item, f) for f in TEXT_FIELDS if hasattr(item, f)
-            }
+            fields = (
+                {"text": item.text}
+                if kind == "term"
+                else {f: getattr(item, f) for f in TEXT_FIELDS if hasattr(item, f)}
+            )
             for field, texts in fields.items():
                 for lang, text in texts.items():
                     found.append((kind, item.id, f"{field}.{lang}", text))
@@ -34,16 +36,24 @@ def all_texts() -> list[tuple[str, str, str, str]]:
 def test_every_item_in_three_languages() -> None:
     for kind, items in CONTENT.by_kind().items():
         for item in items:
-            texts = [item.text] if kind == "term" else [getattr(item, f) for f in TEXT_FIELDS if hasattr(item, f)]
+            texts = (
+                [item.text]
+                if kind == "term"
+                else [getattr(item, f) for f in TEXT_FIELDS if hasattr(item, f)]
+            )
             for field in texts:
-                assert set(field) == {"ru", "tg", "en"} and all(v.strip() for v in field.values()), item.id
+                assert set(field) == {"ru", "tg", "en"} and all(
+                    v.strip() for v in field.values()
+                ), item.id
 
 
 def test_event_dates_parse_with_their_precision() -> None:
     precisions = {e.when.precision for e in CONTENT.events}
     assert precisions == {"day", "month", "year"}
     assert str(PartialDate.parse("1997-06")) == "1997-06"
-    untop = next(e for e in CONTENT.events if e.until is not None and e.when == PartialDate(2000, 5))
+    untop = next(
+        e for e in CONTENT.events if e.until is not None and e.when == PartialDate(2000, 5)
+    )
     assert untop.until == PartialDate(2007, 8)
 
 
@@ -51,8 +61,11 @@ def test_quotes_really_appear_in_their_seed_files() -> None:
     def normal(text: str) -> str:
         return " ".join(text.split())
 
-    seeds = {s.id: normal((CONTENT_DIR / "seeds" / s.file).read_text(encoding="utf-8"))
-             for s in CONTENT.sources if s.file}
+    seeds = {
+        s.id: normal((CONTENT_DIR / "seeds" / s.file).read_text(encoding="utf-8"))
+        for s in CONTENT.sources
+        if s.file
+    }
     checked = 0
     for kind in ("event", "fact", "agency", "contact"):
         for item in CONTENT.by_kind()[kind]:
@@ -77,21 +90,35 @@ def test_key_facts_of_the_sources_are_covered() -> None:
     for month in ("2000-05", "2007-08"):
         assert any(d.startswith(month) for d in dates)
     texts = " ".join(t for _, _, f, t in all_texts() if f.endswith(".en"))
-    for needle in ("368 million", "21 UN agencies", "1 billion", "3,000", "26,000", "Nodira Akbaralieva",
-                   "Parvina Muhamedkhojaeva", "Vito Trani", "Lucia Elmi", "Early Warnings for All"):
+    for needle in (
+        "368 million",
+        "21 UN agencies",
+        "1 billion",
+        "3,000",
+        "26,000",
+        "Nodira Akbaralieva",
+        "Parvina Muhamedkhojaeva",
+        "Vito Trani",
+        "Lucia Elmi",
+        "Early Warnings for All",
+    ):
         assert needle in texts, needle
 
 
 def test_tajik_uses_only_tajik_letters() -> None:
     foreign = re.compile(r"[цщыьЦЩЫЬ]")
-    assert [(k, i, f) for k, i, f, t in all_texts() if f.endswith(".tg") and foreign.search(t)] == []
+    assert [
+        (k, i, f) for k, i, f, t in all_texts() if f.endswith(".tg") and foreign.search(t)
+    ] == []
 
 
 # -- browsing the shipped content in each language ---------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "topics"), [("ru", "Выберите тему"), ("tg", "Мавзӯъро интихоб кунед"),
-                                              ("en", "Choose a topic")])
+@pytest.mark.parametrize(
+    ("lang", "topics"),
+    [("ru", "Выберите тему"), ("tg", "Мавзӯъро интихоб кунед"), ("en", "Choose a topic")],
+)
 async def test_facts_pages_both_ways_to_the_last(harness: Harness, lang: str, topics: str) -> None:
     user = harness.user(language_code=lang)
     menu = (await user.send("/facts")).last
@@ -100,7 +127,7 @@ async def test_facts_pages_both_ways_to_the_last(harness: Harness, lang: str, to
     first = (await user.press(big.text)).last
     pages = int(re.search(r"(\d+)\D*$", first.text.split("\n")[0]).group(1))  # "page 1 of N"
     assert pages >= 2
-    forward = [b for b in first.flat_buttons if b.data and b.data.endswith(":1")][0]
+    forward = next(b for b in first.flat_buttons if b.data and b.data.endswith(":1"))
     texts = [first.text]
     current = first
     for page in range(1, pages):
@@ -108,7 +135,9 @@ async def test_facts_pages_both_ways_to_the_last(harness: Harness, lang: str, to
         current = (await user.press(nxt.text, message=current.message)).last
         assert current.method == "editMessageText"
         texts.append(current.text)
-    assert not any(b.data and b.data.endswith(f":{pages}") for b in current.flat_buttons)  # the last
+    assert not any(
+        b.data and b.data.endswith(f":{pages}") for b in current.flat_buttons
+    )  # the last
     back = next(b for b in current.flat_buttons if b.data and b.data.endswith(f":{pages - 2}"))
     assert (await user.press(back.text, message=current.message)).last.text == texts[-2]
     assert forward.data and all(t.count("\n\n") >= 2 for t in texts)  # each fact with its source
@@ -130,7 +159,9 @@ async def test_history_from_first_period_to_last(harness: Harness, lang: str) ->
     assert "2023" in seen[-1]
 
 
-@pytest.mark.parametrize(("lang", "expected"), [("ru", "Сегодня"), ("tg", "сол пеш"), ("en", "years ago")])
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("ru", "Сегодня"), ("tg", "сол пеш"), ("en", "years ago")]
+)
 async def test_today_and_next(harness: Harness, lang: str, expected: str) -> None:
     harness.set_now(dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC))
     user = harness.user(language_code=lang)
@@ -154,11 +185,23 @@ async def test_agencies_and_contacts(harness: Harness, lang: str) -> None:
     contacts = (await user.send("/contacts")).last.text
     for contact in CONTENT.contacts:
         assert contact.name[lang] in contacts
-    assert "@" not in contacts and not re.search(r"\+?\d[\d ()-]{7,}", contacts)  # no invented phone
+    assert "@" not in contacts and not re.search(
+        r"\+?\d[\d ()-]{7,}", contacts
+    )  # no invented phone
 
 
-@pytest.mark.parametrize("data", ["facts:peace:99", "facts:nope:0", "hist:99:0", "hist:0:99", "ag:nope",
-                                  "facts:peace:-1", "hist:x:y"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "facts:peace:99",
+        "facts:nope:0",
+        "hist:99:0",
+        "hist:0:99",
+        "ag:nope",
+        "facts:peace:-1",
+        "hist:x:y",
+    ],
+)
 async def test_forged_callbacks_get_a_translated_alert(harness: Harness, data: str) -> None:
     user = harness.user(language_code="tg")
     await user.send("/facts")
@@ -172,12 +215,20 @@ def test_sandbox_history_in_tajik_from_first_button_to_last(tmp_path: Path) -> N
 
     script = "/language\n[Тоҷикӣ]\n/history\n" + "[▶️]\n" * 12
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox"], input=script, capture_output=True, text=True, timeout=180,
-        cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
-                           "DATABASE_PATH": str(tmp_path / "s.sqlite3")},
+        [sys.executable, "-m", "bot", "sandbox"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_PATH": str(tmp_path / "s.sqlite3"),
+        },
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout[result.stdout.index("you> /history"):]
+    out = result.stdout[result.stdout.index("you> /history") :]
     assert "Давраи 1 аз" in out and "Давраи 5 аз" in out
     bot_lines = [ln for ln in out.splitlines() if not ln.startswith("you>")]
     russian_only = [ln for ln in bot_lines if re.search(r"[цщыьЦЩЫЬ]", ln)]
