@@ -235,6 +235,7 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         limiter=RateLimiter(config.push_rate or None),
         clock=lambda: services.clock().timestamp(),
     )
+    services.sender.on_blocked = services.users.forget
     await services.sender.start()
     if app.job_queue is not None:
         # Shortly after local midnight, and once now to catch up on what downtime missed.

@@ -269,8 +269,16 @@ def year_of(query: str) -> int | None:
 
 
 async def find(db: Database, query: str, lang: str, limit: int = 600) -> list[Hit]:
-    """The items matching a user's query, best first; [] for a query with no word."""
+    """The items matching a user's query, best first; [] for a query with no word.
+
+    The user's own language is searched first and the others only when it brought fewer
+    than `limit` hits: SQLite then scores a third of the documents for common words
+    (measured: bm25 over every match was what made broad queries slow at ×100 content).
+    """
     match = match_expression(query)
-    if match is None:
+    if match is None or lang not in LANGUAGES:
         return []
-    return rank(await db.search(match, limit), lang)
+    rows = await db.search(f'({match}) AND lang : "{lang}"', limit)
+    if len(rows) < limit:
+        rows += await db.search(f'({match}) NOT lang : "{lang}"', limit - len(rows))
+    return rank(rows, lang)

@@ -109,7 +109,7 @@ MIGRATIONS: tuple[str, ...] = (
     # 4: the search index over the content, one document per item and language
     """
     CREATE VIRTUAL TABLE search USING fts5(
-        kind UNINDEXED, item_id UNINDEXED, lang UNINDEXED, keys, exact, loose,
+        kind UNINDEXED, item_id UNINDEXED, lang, keys, exact, loose,
         tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
     );
     """,

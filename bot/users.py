@@ -1,13 +1,17 @@
-"""Who the user is to us: their language, remembered without a database read per update."""
+"""Who the user is to us: their language, remembered without a database read per update,
+and their visit recorded at most once a minute rather than on every update (measured:
+the per-update write was the largest cost of an update besides its reply)."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 from bot.i18n import resolve_language
 from bot.storage import Database
 
 CACHE_SIZE = 50_000
+VISIT_EVERY = 60.0  # seconds: last_seen_at is this precise
 
 
 class Users:
@@ -15,6 +19,7 @@ class Users:
         self._db = db
         self._languages: OrderedDict[int, str] = OrderedDict()
         self._known_chats: set[int] = set()
+        self._visits: dict[int, tuple[float, str | None]] = {}
 
     def _remember(self, user_id: int, lang: str) -> str:
         self._languages[user_id] = lang
@@ -24,9 +29,21 @@ class Users:
         return lang
 
     async def seen(self, user_id: int, telegram_language: str | None) -> str:
-        """Record the visit and return the language to answer in."""
+        """Record the visit (at most once a minute) and return the language to answer in."""
+        now = time.monotonic()
+        cached = self._languages.get(user_id)
+        visit = self._visits.get(user_id)
+        if cached and visit and now - visit[0] < VISIT_EVERY and visit[1] == telegram_language:
+            return cached
         user = await self._db.seen_user(user_id, telegram_language)
+        if len(self._visits) > CACHE_SIZE:
+            self._visits.clear()
+        self._visits[user_id] = (now, telegram_language)
         return self._remember(user_id, resolve_language(user.chosen_language, telegram_language))
+
+    def forget(self, user_id: int) -> None:
+        """The chat blocked us: its next message must be recorded (it unblocks it)."""
+        self._visits.pop(user_id, None)
 
     async def language(self, user_id: int | None, telegram_language: str | None = None) -> str:
         if user_id is None:

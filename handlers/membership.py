@@ -26,6 +26,7 @@ async def my_chat_member(update: Update, context: BotContext) -> None:
     status = change.new_chat_member.status
     if status in (ChatMember.BANNED, ChatMember.LEFT):
         await db.set_blocked(chat.id, True)
+        context.services.users.forget(chat.id)
         await db.outbox.cancel_for_chat(chat.id, "the bot was blocked or removed")
         log.info("chat deactivated chat_id=%s status=%s", chat.id, status)
     elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER):
