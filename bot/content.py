@@ -621,6 +621,15 @@ def from_rows(rows_by_kind: dict[str, list[ContentRow]]) -> Content:
     )
 
 
+def _read_and_index(content_dir: Path) -> tuple[Content, list[tuple[str, ...]]]:
+    """Validation and search documents, off the event loop (seconds for large content)."""
+    from bot.search import build_docs
+
+    content = read_content(content_dir)
+    docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
+    return content, docs
+
+
 class ContentStore:
     """The content currently served. Swapped as a whole, so readers see old or new, never half."""
 
@@ -636,11 +645,8 @@ class ContentStore:
         """
         import asyncio
 
-        content = await asyncio.to_thread(read_content, content_dir)
+        content, docs = await asyncio.to_thread(_read_and_index, content_dir)
         counts = Counter({kind: len(items) for kind, items in content.by_kind().items()})
-        from bot.search import build_docs
-
-        docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
         await self._db.replace_content(to_rows(content), {"counts": json.dumps(counts)}, docs)
         rows = {kind: await self._db.content_items(kind) for kind in FILES}
         self.current = from_rows(rows)

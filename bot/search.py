@@ -24,6 +24,7 @@ from bot.storage import Database
 
 MAX_TOKENS = 8
 MAX_QUERY = 256
+BROAD = 1500  # matching documents above which bm25 is not computed for every one
 
 _TAJIK_FOLD = str.maketrans({"ҷ": "ч", "қ": "к", "ғ": "г", "ӯ": "у", "ӣ": "и", "ҳ": "х", "ё": "е"})
 _CYR_TO_LAT = {
@@ -218,22 +219,25 @@ def stem(word: str) -> str:
     return word
 
 
-def match_expression(query: str) -> str | None:
+def match_expression(query: str, *, keys_only: bool = False) -> str | None:
     """The FTS5 MATCH for a user's query, or None when it has no searchable word.
 
-    Each word must match (AND), as a prefix, in the exact form or in the loose one.
-    Tokens are \\w+ runs wrapped in double quotes: quotes, *, NEAR, -, parentheses and
-    emoji in the user's text are never FTS syntax.
+    Each word must match (AND), as a prefix, in the exact form or in the loose one (with
+    keys_only: among the years and acronyms only). Tokens are \\w+ runs wrapped in double
+    quotes: quotes, *, NEAR, -, parentheses and emoji in the user's text are never FTS
+    syntax.
     """
     words = [w[:MAX_WORD] for w in tokens(fold(query[:MAX_QUERY]))][:MAX_TOKENS]
     if not words:
         return None
     parts = []
     for word in words:
-        alternatives = [f'keys : "{word}"*', f'exact : "{stem(word)}"*']
-        loose = tokens(skeleton(stem(word)))
-        if loose and len(loose[0]) >= 3:  # a shorter skeleton would match nearly anything
-            alternatives.append(f'loose : "{loose[0]}"*')
+        alternatives = [f'keys : "{word}"*']
+        if not keys_only:
+            alternatives.append(f'exact : "{stem(word)}"*')
+            loose = tokens(skeleton(stem(word)))
+            if loose and len(loose[0]) >= 3:  # a shorter skeleton would match nearly anything
+                alternatives.append(f'loose : "{loose[0]}"*')
         parts.append("(" + " OR ".join(alternatives) + ")")
     return " AND ".join(parts)
 
@@ -257,7 +261,8 @@ def rank(rows: Iterable[tuple[str, str, str, float]], lang: str) -> list[Hit]:
             -current.score,
         ):
             best[(kind, item_id)] = hit
-    return sorted(best.values(), key=lambda h: (not h.own_language, h.score, h.kind, h.item_id))
+    # A stable sort: equal scores (unranked broad matches) keep their content order.
+    return sorted(best.values(), key=lambda h: (not h.own_language, h.score))
 
 
 YEAR = re.compile(r"^\s*(1[89]\d\d|2[01]\d\d)\s*$")
@@ -278,7 +283,15 @@ async def find(db: Database, query: str, lang: str, limit: int = 600) -> list[Hi
     match = match_expression(query)
     if match is None or lang not in LANGUAGES:
         return []
-    rows = await db.search(f'({match}) AND lang : "{lang}"', limit)
+    own = f'({match}) AND lang : "{lang}"'
+    if await db.search_count(own) > BROAD:
+        # A word in most documents: scoring them all is what is slow, and tells little.
+        # Years and acronyms are ranked, the rest follows in content order.
+        keys = match_expression(query, keys_only=True)
+        rows = await db.search(f'({keys}) AND lang : "{lang}"', limit)
+        rows += await db.search(own, limit, ranked=False)
+        return rank(rows, lang)
+    rows = await db.search(own, limit)
     if len(rows) < limit:
         rows += await db.search(f'({match}) NOT lang : "{lang}"', limit - len(rows))
     return rank(rows, lang)

@@ -532,15 +532,28 @@ class Database:
                 "INSERT INTO content_meta (key, value) VALUES (?, ?)", meta.items()
             )
 
-    async def search(self, match: str, limit: int) -> list[tuple[str, str, str, float]]:
+    async def search(
+        self, match: str, limit: int, *, ranked: bool = True
+    ) -> list[tuple[str, str, str, float]]:
         """(kind, item id, language, bm25 score) of the best documents for a MATCH built
-        by bot.search.match_expression (never raw user text)."""
-        rows = await self._fetchall(
-            "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score FROM search "
-            "WHERE search MATCH ? ORDER BY score LIMIT ?",
-            (WEIGHT_KEYS, WEIGHT_EXACT, WEIGHT_LOOSE, match, limit),
-        )
+        by bot.search.match_expression (never raw user text); unranked: in content order,
+        score 0, without computing bm25."""
+        if not ranked:
+            rows = await self._fetchall(
+                "SELECT kind, item_id, lang, 0.0 FROM search WHERE search MATCH ? LIMIT ?",
+                (match, limit),
+            )
+        else:
+            rows = await self._fetchall(
+                "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score FROM search "
+                "WHERE search MATCH ? ORDER BY score LIMIT ?",
+                (WEIGHT_KEYS, WEIGHT_EXACT, WEIGHT_LOOSE, match, limit),
+            )
         return [(r[0], r[1], r[2], float(r[3])) for r in rows]
+
+    async def search_count(self, match: str) -> int:
+        row = await self._fetchone("SELECT count(*) FROM search WHERE search MATCH ?", (match,))
+        return int(row[0]) if row else 0
 
     async def content_meta(self, key: str) -> str | None:
         row = await self._fetchone("SELECT value FROM content_meta WHERE key = ?", (key,))

@@ -1,0 +1,496 @@
+"""What every benchmark shares: figures with their targets, percentiles, the ×N content
+(in memory and as TOML files), the machine's description and the command line.
+
+A benchmark builds a Report (figures, notes, an analysis of missed targets) and hands it
+to `main()`, which prints it (the figures come last) and, with --json, writes it for
+bench.run. No benchmark ever fails on a missed target: figures are reported, not judged
+by an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import platform
+import re
+import resource
+import sqlite3
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.content import CONTENT_DIR, FILES, SEEDS_SUBDIR, Content, Fact, Period, Term
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+
+# -- figures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Metric:
+    key: str
+    label: str
+    value: float | None
+    unit: str = ""
+    target: str = ""  # as people read it: "< 10 ms", "≥ 1,000 msg/s"; "" for information
+    ok: bool | None = None  # met, missed, or None (no target / not measured)
+    digits: int = 1
+
+    def shown(self) -> str:
+        if self.value is None:
+            return "not measured"
+        if self.digits == 0 or (float(self.value).is_integer() and abs(self.value) >= 100):
+            text = f"{self.value:,.0f}"
+        else:
+            text = f"{self.value:,.{self.digits}f}"
+        return f"{text} {self.unit}".strip()
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "**missed**", None: "—"}[self.ok]
+
+
+def below(key: str, label: str, value: float | None, limit: float, unit: str, **kw: Any) -> Metric:
+    ok = None if value is None else value < limit
+    return Metric(key, label, value, unit, f"< {_num(limit)} {unit}".strip(), ok, **kw)
+
+
+def at_most(
+    key: str, label: str, value: float | None, limit: float, unit: str, **kw: Any
+) -> Metric:
+    ok = None if value is None else value <= limit
+    return Metric(key, label, value, unit, f"≤ {_num(limit)} {unit}".strip(), ok, **kw)
+
+
+def at_least(
+    key: str, label: str, value: float | None, limit: float, unit: str, **kw: Any
+) -> Metric:
+    ok = None if value is None else value >= limit
+    return Metric(key, label, value, unit, f"≥ {_num(limit)} {unit}".strip(), ok, **kw)
+
+
+def within(
+    key: str, label: str, value: float | None, low: float, high: float, unit: str, **kw: Any
+) -> Metric:
+    """low ≤ value ≤ high, judged on the value as shown (rounded to its digits)."""
+    ok = None if value is None else low <= round(value, kw.get("digits", 1)) <= high
+    return Metric(key, label, value, unit, f"{_num(low)}–{_num(high)} {unit}".strip(), ok, **kw)
+
+
+def exactly(key: str, label: str, value: float | None, expected: float, **kw: Any) -> Metric:
+    ok = None if value is None else value == expected
+    return Metric(key, label, value, "", f"{_num(expected)}", ok, **kw)
+
+
+def info(key: str, label: str, value: float | None, unit: str = "", **kw: Any) -> Metric:
+    return Metric(key, label, value, unit, "", None, **kw)
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass
+class Report:
+    bench: str
+    title: str
+    metrics: list[Metric] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was measured
+    analysis: list[str] = field(default_factory=list)  # why a target was missed, measured
+    elapsed_s: float = 0.0
+    error: str | None = None
+
+    def add(self, *metrics: Metric) -> None:
+        self.metrics.extend(metrics)
+
+    def missed(self) -> list[Metric]:
+        return [m for m in self.metrics if m.ok is False]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        metrics = [Metric(**m) for m in data.pop("metrics", [])]
+        return cls(metrics=metrics, **data)
+
+
+def table(metrics: Sequence[Metric]) -> str:
+    rows = [("figure", "measured", "target", "")]
+    rows += [(m.label, m.shown(), m.target or "—", m.verdict.strip("*")) for m in metrics]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def print_report(report: Report) -> None:
+    print()
+    print(f"== {report.title} ({report.elapsed_s:.0f} s)")
+    for note in report.notes:
+        print(f"  note: {note}")
+    for line in report.analysis:
+        print(f"  analysis: {line}")
+    if report.error:
+        print(f"  ERROR: {report.error}")
+    print(table(report.metrics), flush=True)
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100), interpolated between the closest ranks."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+class Budget:
+    """A time budget: benchmarks stop adding rounds once it is spent."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    @property
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= 0
+
+
+# -- the machine -------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    import aiosqlite
+    import telegram
+
+    cpu = "unknown"
+    with _suppress():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram = "unknown"
+    with _suppress():
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {
+        "CPU": cpu,
+        "cores": f"{os.cpu_count()} logical ({usable} usable by this process)",
+        "RAM": ram,
+        "OS": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "Python": platform.python_version(),
+        "python-telegram-bot": telegram.__version__,
+        "SQLite": f"{sqlite3.sqlite_version} (aiosqlite {aiosqlite.__version__})",
+        "load average at start (1/5/15 min)": load,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _suppress() -> contextlib.suppress:
+    return contextlib.suppress(OSError)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM), in MiB."""
+    with _suppress():
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    with _suppress():
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# -- content ×N ----------------------------------------------------------------------------
+
+
+def multiply_content(content: Content, factor: int) -> Content:
+    """The content with every event, fact, agency, contact and term copied `factor` times.
+
+    Copy 0 keeps the ids; copy k gets "-xNN" appended (ids stay under 40 characters).
+    Sources and periods stay as they are (periods may not overlap; copies cite the same
+    sources and quotes, so the ×N folder is as valid as the shipped one). Contacts of a
+    copy point at the agency of the same copy.
+    """
+    if factor <= 1:
+        return content
+
+    def suffix(item_id: str, k: int) -> str:
+        return item_id if k == 0 else f"{item_id}-x{k:02d}"
+
+    def copies(items: Iterable[Any], **extra: Callable[[Any, int], Any]) -> tuple[Any, ...]:
+        out = []
+        for k in range(factor):
+            for item in items:
+                changes = {"id": suffix(item.id, k)}
+                changes.update({name: fn(item, k) for name, fn in extra.items()})
+                out.append(dataclasses.replace(item, **changes))
+        return tuple(out)
+
+    return Content(
+        content.sources,
+        content.periods,
+        copies(content.events),
+        copies(content.facts),
+        copies(content.agencies),
+        copies(content.contacts, agency=lambda c, k: suffix(c.agency, k)),
+        copies(content.terms),
+    )
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
+_TOML_ESCAPES["\r"] = "\\r"
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def toml_string(value: str) -> str:
+    def escape(match: re.Match[str]) -> str:
+        ch = match.group(0)
+        return _TOML_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+    return '"' + _NEEDS_ESCAPE.sub(escape, value) + '"'
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {type(value).__name__} in our schema")
+
+
+def toml_tables(kind: str, items: Iterable[dict[str, Any]]) -> str:
+    """`[[kind]]` tables: strings, ints, bools, lists of strings, and string tables
+    (ru/tg/en) written as dotted keys, as the shipped files do."""
+    out: list[str] = []
+    for item in items:
+        out.append(f"[[{kind}]]")
+        for key, value in item.items():
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                out += [f"{key}.{sub} = {toml_value(text)}" for sub, text in value.items()]
+            else:
+                out.append(f"{key} = {toml_value(value)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _toml_item(item: Any) -> dict[str, Any]:
+    """An item as its TOML file spells it (field names of the files, not of the classes)."""
+    data = dataclasses.asdict(item)
+    if isinstance(item, Period):
+        return {"id": item.id, "from": item.start, "to": item.end, "title": item.title}
+    if isinstance(item, Term):
+        return {"id": item.id, **item.text, "source": item.source}
+    if isinstance(item, Fact) and not item.featured:
+        data.pop("featured")
+    if "quote" in data:
+        data["quote"] = list(data["quote"]) or None
+    return data
+
+
+def write_content_dir(content: Content, target: Path, seeds_from: Path = CONTENT_DIR) -> Path:
+    """Write `content` as a content folder the loader reads (with the seed files)."""
+    import shutil
+
+    target.mkdir(parents=True, exist_ok=True)
+    for kind, items in content.by_kind().items():
+        text = toml_tables(kind, (_toml_item(i) for i in items))
+        (target / FILES[kind]).write_text(text, encoding="utf-8")
+    seeds = target / SEEDS_SUBDIR
+    if not seeds.exists():
+        shutil.copytree(seeds_from / SEEDS_SUBDIR, seeds)
+    return target
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def main(
+    name: str,
+    title: str,
+    run: Callable[[argparse.Namespace, Report], Awaitable[None]],
+    configure: Callable[[argparse.ArgumentParser], None] | None = None,
+    argv: Sequence[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=title)
+    parser.add_argument(
+        "--full", action="store_true", help="the sizes bench.run uses (default: small and quick)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the report to this file")
+    if configure is not None:
+        configure(parser)
+    args = parser.parse_args(argv)
+    loopback_only()
+    report = Report(name, title)
+    started = time.monotonic()
+    try:
+        asyncio.run(run(args, report))
+    except Exception as exc:  # report what was measured so far, and why the rest is missing
+        import traceback
+
+        traceback.print_exc()
+        report.error = f"{type(exc).__name__}: {exc}"
+    report.elapsed_s = time.monotonic() - started
+    if args.json:
+        args.json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    print_report(report)
+    return 0
+
+
+def loopback_only() -> None:
+    """Never route 127.0.0.1 through a proxy from the environment (httpx trusts it)."""
+    for key in ("NO_PROXY", "no_proxy"):
+        current = os.environ.get(key, "")
+        if LOOPBACK not in current:
+            os.environ[key] = ",".join(p for p in (current, LOOPBACK, "localhost") if p)
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- a database full of subscribers ----------------------------------------------------------
+
+
+def populate(
+    path: Path,
+    users: int,
+    topics: Sequence[str] = ("reminders", "news"),
+    *,
+    first_id: int = 1,
+    with_settings: bool = True,
+) -> float:
+    """Add `users` users (ids from first_id) subscribed to `topics`, with raw SQL on a
+    database the bot's migrations already created. Their Telegram languages cycle through
+    ru, tg, en and de (de: answered in Russian); with_settings gives one user in ten a
+    settings row (reminder hours 7–10, one in a hundred in Europe/Moscow, some silent).
+    Returns the seconds taken."""
+    started = time.perf_counter()
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = NORMAL")
+        con.execute("BEGIN")
+        seq = "WITH RECURSIVE seq(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM seq WHERE x < ?) "
+        last = first_id + users - 1
+        ts = int(time.time())
+        con.execute(
+            seq + "INSERT INTO users (id, telegram_language, created_at, last_seen_at) "
+            "SELECT x, CASE x % 4 WHEN 0 THEN 'ru' WHEN 1 THEN 'tg' WHEN 2 THEN 'en' "
+            "ELSE 'de' END, ?, ? FROM seq",
+            (first_id, last, ts, ts),
+        )
+        for topic in topics:
+            con.execute(
+                seq + "INSERT INTO subscriptions (user_id, topic, created_at) SELECT x, ?, ? "
+                "FROM seq",
+                (first_id, last, topic, ts),
+            )
+        if with_settings:
+            con.execute(
+                seq + "INSERT INTO settings (user_id, reminder_hour, timezone, silent) "
+                "SELECT x, 7 + (x / 10) % 4, CASE WHEN x % 100 = 0 THEN 'Europe/Moscow' END, "
+                "x % 3 = 0 FROM seq WHERE x % 10 = 0",
+                (first_id, last),
+            )
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return time.perf_counter() - started
+
+
+NEWS_TEXTS = {
+    "ru": "📰 <b>Новости ООН в Таджикистане</b>\n\nПРООН и Правительство Таджикистана "
+    "открыли в Душанбе центр по сохранению ледников. Подробности — в разделе /facts."
+    "\n\n<i>Источник: Сотрудничество Таджикистана и ООН</i>",
+    "tg": "📰 <b>Хабарҳои СММ дар Тоҷикистон</b>\n\nБРСММ ва Ҳукумати Тоҷикистон дар "
+    "Душанбе маркази ҳифзи пиряхҳоро кушоданд. Тафсилот — дар бахши /facts."
+    "\n\n<i>Манбаъ: Ҳамкории Тоҷикистон ва СММ</i>",
+    "en": "📰 <b>UN news in Tajikistan</b>\n\nUNDP and the Government of Tajikistan "
+    "opened a glacier preservation centre in Dushanbe. More under /facts."
+    "\n\n<i>Source: Tajikistan – UN Cooperation</i>",
+}
+
+
+def failed_import_seconds(name: str = "sniffio", samples: int = 2000) -> float:
+    """Seconds one failing `import name` takes here (httpcore tries `import sniffio` for
+    every lock it creates; without the package each try searches all of sys.path)."""
+    import importlib
+
+    if name in sys.modules:
+        return 0.0
+    started = time.perf_counter()
+    for _ in range(samples):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    return (time.perf_counter() - started) / samples
+
+
+def calls_of(profile: Any, file_suffix: str, function: str) -> int:
+    """How many times a profiled function was called."""
+    import pstats
+
+    total = 0
+    for (filename, _, func), row in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        if filename.endswith(file_suffix) and func == function:
+            total += row[1]
+    return total
+
+
+def sniffio_missing() -> bool:
+    """True when `import sniffio` fails here (httpcore then retries it for every lock)."""
+    import importlib.util
+
+    return "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None
