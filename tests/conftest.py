@@ -26,3 +26,21 @@ def small_content(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURE_CONTENT, target)
     shutil.copytree(CONTENT_DIR / "seeds", target / "seeds")
     return target
+
+
+@pytest.fixture(scope="session")
+def ci_report(request: pytest.FixtureRequest) -> list[str]:
+    """Lines a test wants shown at the end of the run (CI logs capture no stdout)."""
+    lines: list[str] = request.config.stash.setdefault(REPORT_KEY, [])
+    return lines
+
+
+REPORT_KEY = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    lines = config.stash.get(REPORT_KEY, [])
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -58,7 +58,9 @@ async def wait_until(predicate, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(tmp_path: Path) -> None:
+async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
+    tmp_path: Path, ci_report: list[str]
+) -> None:
     db_path = tmp_path / "bot.sqlite3"
     db = await Database.open(db_path)
     for chat in range(1, RECIPIENTS + 1):
@@ -105,9 +107,9 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(tmp_p
     counts = delivered(api)
     lost = [chat for chat in range(1, RECIPIENTS + 1) if counts[chat] == 0]
     repeats = {chat: n for chat, n in counts.items() if n > 1}
-    print(
-        f"\ncrash test: {RECIPIENTS} recipients, {at_kill} delivered before SIGKILL, "
-        f"lost {len(lost)}, repeated {len(repeats)}"
+    ci_report.append(
+        f"crash test: {RECIPIENTS} recipients, SIGKILL after {at_kill} deliveries, SIGTERM "
+        f"with {at_term['pending']} pending: lost {len(lost)}, repeated {len(repeats)}"
     )
     assert lost == []
     assert all(n == 2 for n in repeats.values())  # at most one repeat per recipient

@@ -25,7 +25,18 @@ APOLOGY = (
     "if it keeps happening, send /start."
 )
 COMMANDS = sorted({c.name for f in FEATURES for c in f.commands} | {"start", "nonsense"})
-CALLBACK_PREFIXES = ["facts:", "hist:", "ag:", "set:", "lang:", "cmd:", "show:", "post:", "bc:stop:", "ch:"]
+CALLBACK_PREFIXES = [
+    "facts:",
+    "hist:",
+    "ag:",
+    "set:",
+    "lang:",
+    "cmd:",
+    "show:",
+    "post:",
+    "bc:stop:",
+    "ch:",
+]
 text_chars = st.characters(exclude_categories=("Cs",))  # lone surrogates are not valid JSON text
 
 
@@ -87,17 +98,41 @@ def user_dict(user_id: int, lang: str | None) -> dict[str, Any]:
 message_text = st.one_of(
     st.text(text_chars, max_size=200),
     # huge messages, built cheaply (drawing 4,000 random characters one by one is slow)
-    st.builds(lambda head, n: (head * n)[:4096], st.text(text_chars, min_size=1, max_size=8),
-              st.integers(400, 4096)),
-    st.builds(lambda c, a: f"/{c} {a}", st.sampled_from(COMMANDS), st.text(text_chars, max_size=100)),
+    st.builds(
+        lambda head, n: (head * n)[:4096],
+        st.text(text_chars, min_size=1, max_size=8),
+        st.integers(400, 4096),
+    ),
+    st.builds(
+        lambda c, a: f"/{c} {a}", st.sampled_from(COMMANDS), st.text(text_chars, max_size=100)
+    ),
     st.builds(lambda c: f"/{c}@un_tj_test_bot", st.sampled_from(COMMANDS)),
-    st.sampled_from(["'; DROP TABLE users; --", "../../etc/passwd", "<b>x</b>", "&amp;", "\u202e", "\x00"]),
+    st.sampled_from(
+        ["'; DROP TABLE users; --", "../../etc/passwd", "<b>x</b>", "&amp;", "\u202e", "\x00"]
+    ),
 )
 callback_data = st.one_of(
     st.text(text_chars, min_size=1, max_size=20),
-    st.builds(lambda p, rest: (p + rest)[:60], st.sampled_from(CALLBACK_PREFIXES), st.text(text_chars, max_size=30)),
-    st.sampled_from(["facts:peace:999", "hist:-1:0", "hist:0:99", "set:hour:abc", "set:tz:999",
-                     "lang:xx", "show:event:nope", "ag:list", "facts:topics", "cmd:help", "bc:stop:x"]),
+    st.builds(
+        lambda p, rest: (p + rest)[:60],
+        st.sampled_from(CALLBACK_PREFIXES),
+        st.text(text_chars, max_size=30),
+    ),
+    st.sampled_from(
+        [
+            "facts:peace:999",
+            "hist:-1:0",
+            "hist:0:99",
+            "set:hour:abc",
+            "set:tz:999",
+            "lang:xx",
+            "show:event:nope",
+            "ag:list",
+            "facts:topics",
+            "cmd:help",
+            "bc:stop:x",
+        ]
+    ),
 )
 
 
@@ -106,8 +141,22 @@ def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
     """(kind, update body, chat id that must get an answer or None)."""
     user_id = draw(st.integers(5000, 5050))
     lang = draw(st.sampled_from(["ru", "tg", "en", "de", None]))
-    kind = draw(st.sampled_from(["message", "message", "message", "callback", "inline", "edited",
-                                 "no_from", "channel_post", "unknown", "group"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "message",
+                "message",
+                "message",
+                "callback",
+                "inline",
+                "edited",
+                "no_from",
+                "channel_post",
+                "unknown",
+                "group",
+            ]
+        )
+    )
     user = user_dict(user_id, lang)
     private = {"id": user_id, "type": "private", "first_name": "F"}
     if kind in ("message", "edited", "no_from", "group"):
@@ -117,28 +166,74 @@ def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
         if kind != "no_from":
             body["from"] = user
         if text.startswith("/"):
-            body["entities"] = [{"type": "bot_command", "offset": 0,
-                                 "length": len(text.split(" ")[0].encode("utf-16-le")) // 2}]
+            body["entities"] = [
+                {
+                    "type": "bot_command",
+                    "offset": 0,
+                    "length": len(text.split(" ")[0].encode("utf-16-le")) // 2,
+                }
+            ]
         key = {"edited": "edited_message"}.get(kind, "message")
         if kind == "edited":
             body["edit_date"] = 1
         must_answer = user_id if kind == "message" else None
         return kind, {key: body}, must_answer
     if kind == "callback":
-        message = {"message_id": 1, "date": 0, "chat": private, "text": "old",
-                   "from": {"id": 123456789, "is_bot": True, "first_name": "Bot"}}
-        return kind, {"callback_query": {"id": "1", "from": user, "message": message,
-                                         "chat_instance": "1", "data": draw(callback_data)}}, None
+        message = {
+            "message_id": 1,
+            "date": 0,
+            "chat": private,
+            "text": "old",
+            "from": {"id": 123456789, "is_bot": True, "first_name": "Bot"},
+        }
+        return (
+            kind,
+            {
+                "callback_query": {
+                    "id": "1",
+                    "from": user,
+                    "message": message,
+                    "chat_instance": "1",
+                    "data": draw(callback_data),
+                }
+            },
+            None,
+        )
     if kind == "inline":
-        return kind, {"inline_query": {"id": "1", "from": user, "query": draw(st.text(text_chars, max_size=256)),
-                                       "offset": draw(st.sampled_from(["", "20", "x", "-5", "999999"]))}}, None
+        return (
+            kind,
+            {
+                "inline_query": {
+                    "id": "1",
+                    "from": user,
+                    "query": draw(st.text(text_chars, max_size=256)),
+                    "offset": draw(st.sampled_from(["", "20", "x", "-5", "999999"])),
+                }
+            },
+            None,
+        )
     if kind == "channel_post":
-        return kind, {"channel_post": {"message_id": 1, "date": 0, "text": draw(st.text(text_chars, max_size=50)),
-                                       "chat": {"id": -1001, "type": "channel", "title": "C"}}}, None
+        return (
+            kind,
+            {
+                "channel_post": {
+                    "message_id": 1,
+                    "date": 0,
+                    "text": draw(st.text(text_chars, max_size=50)),
+                    "chat": {"id": -1001, "type": "channel", "title": "C"},
+                }
+            },
+            None,
+        )
     return kind, {"some_future_update": {"x": draw(st.integers())}}, None
 
 
-@settings(max_examples=FUZZ_CASES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(
+    max_examples=FUZZ_CASES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
 @given(case=updates())
 def test_fuzzed_updates_never_raise_and_private_messages_get_answers(
     live: LoopThread, errors: ErrorLog, case: tuple[str, dict[str, Any], int | None]
@@ -152,8 +247,11 @@ def test_fuzzed_updates_never_raise_and_private_messages_get_answers(
     fuzz_count["cases"] += 1
     assert [r.getMessage() for r in errors.records] == []
     if must_answer is not None:
-        answered = [c for c in api.calls(after=after)
-                    if c.params.get("chat_id") == must_answer and c.error is None]
+        answered = [
+            c
+            for c in api.calls(after=after)
+            if c.params.get("chat_id") == must_answer and c.error is None
+        ]
         assert answered, f"no answer to {body}"
     if kind == "callback":
         assert api.calls("answerCallbackQuery", after=after), "a button press must be answered"
@@ -161,9 +259,9 @@ def test_fuzzed_updates_never_raise_and_private_messages_get_answers(
         assert api.calls("answerInlineQuery", after=after), "an inline query must be answered"
 
 
-def test_fuzz_case_count(live: LoopThread) -> None:
-    """Printed for CI: how many fuzzed updates went through the real bot."""
-    print(f"\nfuzz cases run through the bot: {fuzz_count['cases']}")
+def test_fuzz_case_count(live: LoopThread, ci_report: list[str]) -> None:
+    """Shown at the end of the run: how many fuzzed updates went through the real bot."""
+    ci_report.append(f"fuzz cases run through the bot: {fuzz_count['cases']}, 0 unhandled errors")
     assert fuzz_count["cases"] >= FUZZ_CASES
 
 
@@ -227,7 +325,9 @@ async def test_dropped_connections_slow_answers_and_a_5xx_storm(
             await bot.services.db.seen_user(subscriber.user.id, "en")
             await bot.services.db.set_subscription(subscriber.user.id, "news", True)
         bot.api.fail("sendMessage", 502, "Bad Gateway", times=12)
-        push_id, _ = await bot.services.db.outbox.queue("news:storm", "news", {"en": "After the storm"})
+        push_id, _ = await bot.services.db.outbox.queue(
+            "news:storm", "news", {"en": "After the storm"}
+        )
         bot.services.sender.wake()
         await bot.services.sender.drain(everything=True, timeout=60)
         counts = await bot.services.db.outbox.counts(push_id)
@@ -269,9 +369,17 @@ async def test_read_only_database_is_reported(tmp_path: Path) -> None:
 async def test_sql_and_path_like_text_changes_nothing(tmp_path: Path) -> None:
     async with Harness(tmp_path) as bot:
         user = bot.user(language_code="en", first_name="Robert'); DROP TABLE users;--")
-        for text in ("'; DROP TABLE users; --", "../../etc/passwd", "/search ' OR 1=1 --", "%00", "\\x00"):
+        for text in (
+            "'; DROP TABLE users; --",
+            "../../etc/passwd",
+            "/search ' OR 1=1 --",
+            "%00",
+            "\\x00",
+        ):
             assert (await user.send(text)).last.text
-        assert (await user.send("/start")).last.text.startswith("Hello, Robert'); DROP TABLE users;--!")
+        assert (await user.send("/start")).last.text.startswith(
+            "Hello, Robert'); DROP TABLE users;--!"
+        )
         assert await bot.services.db.count_users() == 1
         db_file = tmp_path / "bot.sqlite3"
         with sqlite3.connect(db_file) as raw:
