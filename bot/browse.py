@@ -45,10 +45,6 @@ def events_in_period(content: Content, period: Period) -> list[Event]:
     return sorted(events, key=lambda e: (e.when.first_day(), e.when.precision != "year"))
 
 
-def timeline(content: Content) -> list[Event]:
-    return sorted(content.events, key=lambda e: e.when.first_day())
-
-
 def is_round(years: int) -> bool:
     """5, 10, 15, 20, 25, 30 … years: the anniversaries worth a notice ahead."""
     return years > 0 and years % 5 == 0

@@ -546,13 +546,14 @@ def _check_rendered(content: Content) -> list[Problem]:
     """Every item, rendered as the bot sends it, must fit one Telegram message."""
     from bot.i18n import I18n
     from bot.render import render_item
+    from bot.ui import plain_text
 
     i18n = I18n()
     problems = []
     for kind in ("event", "fact", "agency", "contact"):
         for item in content.by_kind()[kind]:
             for tr in i18n.all():
-                visible = _visible_length(render_item(tr, content, kind, item))
+                visible = len(plain_text(render_item(tr, content, kind, item)))
                 if visible > MAX_MESSAGE:
                     problems.append(
                         Problem(
@@ -564,12 +565,6 @@ def _check_rendered(content: Content) -> list[Problem]:
                         )
                     )
     return problems
-
-
-def _visible_length(html_text: str) -> int:
-    import html as html_module
-
-    return len(html_module.unescape(re.sub(r"<[^>]+>", "", html_text)))
 
 
 # -- SQLite ------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ class Services:
     features: tuple[Feature, ...]
     version: str
     content_dir: Path
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # The one source of "now": tests and the sandbox move it to check dated behaviour.
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 

@@ -265,14 +265,6 @@ def rank(rows: Iterable[tuple[str, str, str, float]], lang: str) -> list[Hit]:
     return sorted(best.values(), key=lambda h: (not h.own_language, h.score))
 
 
-YEAR = re.compile(r"^\s*(1[89]\d\d|2[01]\d\d)\s*$")
-
-
-def year_of(query: str) -> int | None:
-    match = YEAR.match(query)
-    return int(match.group(1)) if match else None
-
-
 async def find(db: Database, query: str, lang: str, limit: int = 600) -> list[Hit]:
     """The items matching a user's query, best first; [] for a query with no word.
 

@@ -555,10 +555,6 @@ class Database:
         row = await self._fetchone("SELECT count(*) FROM search WHERE search MATCH ?", (match,))
         return int(row[0]) if row else 0
 
-    async def content_meta(self, key: str) -> str | None:
-        row = await self._fetchone("SELECT value FROM content_meta WHERE key = ?", (key,))
-        return row[0] if row else None
-
     async def content_items(self, kind: str) -> list[ContentRow]:
         rows = await self._fetchall(
             "SELECT kind, id, position, topic, period, date, month, day, body "
@@ -566,14 +562,6 @@ class Database:
             (kind,),
         )
         return [ContentRow(*r) for r in rows]
-
-    async def content_item(self, kind: str, item_id: str) -> ContentRow | None:
-        row = await self._fetchone(
-            "SELECT kind, id, position, topic, period, date, month, day, body "
-            "FROM content_items WHERE kind = ? AND id = ?",
-            (kind, item_id),
-        )
-        return ContentRow(*row) if row else None
 
     async def content_counts(self) -> dict[str, int]:
         rows = await self._fetchall("SELECT kind, count(*) FROM content_items GROUP BY kind")
@@ -841,10 +829,6 @@ class OutboxStore:
             )
             for r in rows
         ]
-
-    async def push_id(self, key: str) -> int | None:
-        row = await self._db._fetchone("SELECT id FROM pushes WHERE key = ?", (key,))
-        return int(row[0]) if row else None
 
 
 @dataclass(frozen=True, slots=True)

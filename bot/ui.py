@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -21,6 +22,11 @@ MAX_MESSAGE_CHARS = 4096
 
 def escape(text: object) -> str:
     return html.escape(str(text), quote=False)
+
+
+def plain_text(html_text: str) -> str:
+    """What a user reads of our HTML: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:

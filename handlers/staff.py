@@ -24,7 +24,7 @@ from bot.content import ContentError
 from bot.context import BotContext
 from bot.features import STAFF, Command, Feature
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, lazy_pgettext
-from bot.ui import escape, keyboard, respond
+from bot.ui import escape, keyboard, plain_text, respond
 
 WRITING, FALLBACK, PREVIEW = range(3)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
@@ -298,7 +298,7 @@ async def broadcasts_screen(context: BotContext) -> tuple[str, list[list[tuple[s
                 cancelled=counts["cancelled"],
             )
         )
-        lines.append(f"<i>{escape(_plain(first)[:80])}</i>")
+        lines.append(f"<i>{escape(plain_text(first)[:80])}</i>")
         if running:
             rows.append(
                 [
@@ -309,13 +309,6 @@ async def broadcasts_screen(context: BotContext) -> tuple[str, list[list[tuple[s
                 ]
             )
     return "\n".join(lines), rows
-
-
-def _plain(html_text: str) -> str:
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
 async def broadcasts(update: Update, context: BotContext) -> None:

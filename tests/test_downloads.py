@@ -34,13 +34,22 @@ async def test_file_id_survives_a_restart(harness: Harness) -> None:
     first = (await user.send("/timeline")).last
     await harness.restart()
     await user.send("/timeline")
-    assert harness.api.calls("sendPhoto")[-1].params["photo"] == first.message["photo"][-1]["file_id"]
+    assert (
+        harness.api.calls("sendPhoto")[-1].params["photo"] == first.message["photo"][-1]["file_id"]
+    )
 
 
-@pytest.mark.parametrize(("lang", "summary"), [("ru", "SUMMARY:Таджикистан стал членом ООН"),
-                                               ("tg", "SUMMARY:Тоҷикистон узви СММ шуд"),
-                                               ("en", "SUMMARY:Tajikistan became a member of the United Nations")])
-async def test_calendar_file_in_the_users_language(harness: Harness, lang: str, summary: str) -> None:
+@pytest.mark.parametrize(
+    ("lang", "summary"),
+    [
+        ("ru", "SUMMARY:Таджикистан стал членом ООН"),
+        ("tg", "SUMMARY:Тоҷикистон узви СММ шуд"),
+        ("en", "SUMMARY:Tajikistan became a member of the United Nations"),
+    ],
+)
+async def test_calendar_file_in_the_users_language(
+    harness: Harness, lang: str, summary: str
+) -> None:
     await harness.user(language_code=lang).send("/calendar")
     call = harness.api.calls("sendDocument")[-1]
     filename, body = call.params["document"]
@@ -52,9 +61,17 @@ async def test_calendar_file_in_the_users_language(harness: Harness, lang: str, 
 
 def test_sandbox_saves_pictures_and_prints_their_path(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox"], input="/calendar\n", capture_output=True, text=True,
-        timeout=120, cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
-                                        "DATABASE_PATH": str(tmp_path / "s.sqlite3")},
+        [sys.executable, "-m", "bot", "sandbox"],
+        input="/calendar\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_PATH": str(tmp_path / "s.sqlite3"),
+        },
     )
     assert result.returncode == 0, result.stderr
     line = next(ln for ln in result.stdout.splitlines() if "[file saved:" in ln)

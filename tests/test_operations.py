@@ -29,21 +29,28 @@ async def test_webhook_accepts_only_the_right_secret(tmp_path: Path, small_conte
         update = {
             "update_id": 424242,
             "message": {
-                "message_id": 1, "date": int(time.time()), "chat": bot.api.private_chat(user.user),
-                "from": user.user.to_dict(), "text": "/help",
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": bot.api.private_chat(user.user),
+                "from": user.user.to_dict(),
+                "text": "/help",
                 "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
             },
         }
         async with httpx.AsyncClient() as client:
             refused = [
                 await client.post(bot.webhook_url, json=update),
-                await client.post(bot.webhook_url, json=update,
-                                  headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}),
+                await client.post(
+                    bot.webhook_url,
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                ),
             ]
             assert [r.status_code for r in refused] == [403, 403]
             before = bot.api.last_seq
-            accepted = await client.post(bot.webhook_url, json=update,
-                                         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+            accepted = await client.post(
+                bot.webhook_url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            )
             assert accepted.status_code == 200
         reply = await bot.api.wait_for_call(lambda c: c.method == "sendMessage", after=before)
         assert reply.params["chat_id"] == user.chat_id and "What I can do" in reply.params["text"]
@@ -89,17 +96,35 @@ def test_json_log_lines_are_one_json_object_each() -> None:
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          timeout=60, env={**clean, **env}, cwd=ROOT)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, **env},
+        cwd=ROOT,
+    )
 
 
 def test_webhook_mode_needs_url_and_secret() -> None:
     result = run_cli(["webhook"], {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN})
     assert result.returncode == 2
-    assert "WEBHOOK_URL is not set" in result.stderr and "WEBHOOK_SECRET is not set" in result.stderr
-    bad = run_cli(["webhook"], {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "WEBHOOK_URL": "http://example.org/x",
-                                "WEBHOOK_SECRET": "has spaces"})
+    assert (
+        "WEBHOOK_URL is not set" in result.stderr and "WEBHOOK_SECRET is not set" in result.stderr
+    )
+    bad = run_cli(
+        ["webhook"],
+        {
+            "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
+            "WEBHOOK_URL": "http://example.org/x",
+            "WEBHOOK_SECRET": "has spaces",
+        },
+    )
     assert "must use https" in bad.stderr and "WEBHOOK_SECRET must be" in bad.stderr
 
 
@@ -119,7 +144,11 @@ async def test_health_probe_reports_a_running_bot(tmp_path: Path, small_content:
         result = run_cli(["health"], {"DATABASE_PATH": str(db_path)})
         assert result.returncode == 0, result.stdout
         report = json.loads(result.stdout)
-        assert report["healthy"] is True and report["content_items"] > 0 and report["outbox_backlog"] == 0
+        assert (
+            report["healthy"] is True
+            and report["content_items"] > 0
+            and report["outbox_backlog"] == 0
+        )
     await_stale = run_cli(["health"], {"DATABASE_PATH": str(db_path)})
     assert await_stale.returncode == 0  # within two minutes of the last heartbeat it is still fine
 
@@ -127,7 +156,11 @@ async def test_health_probe_reports_a_running_bot(tmp_path: Path, small_content:
 def test_dockerfile_essentials() -> None:
     """Docker cannot run on the build machines here; check what the image must have."""
     dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    lines = [ln.strip() for ln in dockerfile.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    lines = [
+        ln.strip()
+        for ln in dockerfile.splitlines()
+        if ln.strip() and not ln.strip().startswith("#")
+    ]
     froms = [ln for ln in lines if ln.startswith("FROM ")]
     assert froms and all("python:3" in ln and "slim" in ln for ln in froms)
     assert any(ln.startswith("USER ") and "root" not in ln for ln in lines)
@@ -143,9 +176,15 @@ def test_dockerfile_essentials() -> None:
     assert ".venv" in ignored and "data" in ignored
 
 
-@pytest.mark.skipif(os.environ.get("DOCKER_TESTS") != "1", reason="needs a Docker engine (DOCKER_TESTS=1)")
+@pytest.mark.skipif(
+    os.environ.get("DOCKER_TESTS") != "1", reason="needs a Docker engine (DOCKER_TESTS=1)"
+)
 def test_docker_image_builds_and_runs_as_non_root() -> None:
     subprocess.run(["docker", "build", "-t", "un-tj-bot:test", str(ROOT)], check=True, timeout=900)
-    user = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", "un-tj-bot:test", "-u"],
-                          capture_output=True, text=True, check=True)
+    user = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "id", "un-tj-bot:test", "-u"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert user.stdout.strip() != "0"

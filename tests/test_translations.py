@@ -12,7 +12,10 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "tg", "en")
 KEYWORDS = {
-    "gettext": None, "pgettext": ((1, "c"), 2), "ngettext": (1, 2), "npgettext": ((1, "c"), 2, 3),
+    "gettext": None,
+    "pgettext": ((1, "c"), 2),
+    "ngettext": (1, 2),
+    "npgettext": ((1, "c"), 2, 3),
     "lazy_pgettext": ((1, "c"), 2),
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -71,8 +74,12 @@ def test_the_check_fails_on_an_untranslated_or_stale_string() -> None:
     cat.add("Goodbye", "", context="start")  # deliberately untranslated
     cat.add("Old text", "Матни кӯҳна", context="start")  # stale: not in the "code" below
     cat.add("In {n} days", "Пас аз {days} рӯз", context="start")  # wrong placeholder
-    expected = {("start", "Hello, {name}!"), ("start", "Goodbye"), ("start", "In {n} days"),
-                ("start", "New text")}
+    expected = {
+        ("start", "Hello, {name}!"),
+        ("start", "Goodbye"),
+        ("start", "In {n} days"),
+        ("start", "New text"),
+    }
     problems = problems_of(cat, expected)
     assert "tg: untranslated: ('start', 'Goodbye')" in problems
     assert "tg: stale, no longer in the code: ('start', 'Old text')" in problems
