@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -66,8 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(os.environ)
     except ConfigError as exc:
         return _fail(exc.problems)
+    level = level_number(config)
+    if command == "sandbox" and "LOG_LEVEL" not in os.environ:
+        level = max(level, logging.WARNING)  # the chat is the output; log lines would drown it
     setup_logging(
-        level_number(config),
+        level,
         secrets=(config.token or "", config.webhook_secret or ""),
         fmt=config.log_format,
     )

@@ -83,3 +83,9 @@ def test_sandbox_transcript_and_language_survives_restart(tmp_path: Path) -> Non
     third = run(["sandbox"], env=env, stdin="/help\n")  # a new process: the choice is in SQLite
     assert "bot> Ман чӣ кор карда метавонам" in third.stdout
     assert "Traceback" not in first.stderr + second.stderr + third.stderr
+
+
+def test_sandbox_output_is_the_chat_not_log_lines(tmp_path: Path) -> None:
+    result = run(["sandbox"], env={"DATABASE_PATH": str(tmp_path / "s.sqlite3")}, stdin="/help\n")
+    assert "level=info" not in result.stdout + result.stderr
+    assert result.stdout.startswith("you> /help")
