@@ -62,7 +62,7 @@ def main() -> int:
     began = time.monotonic()
     import bot.__main__ as cli
     import bot.app
-    import bot.content
+    import bot.content.store
     import bot.storage
     import handlers  # noqa: F401  (imported by build_application anyway: time it here)
 
@@ -76,8 +76,8 @@ def main() -> int:
     bot.app._post_init = timed("post_init (everything below)", bot.app._post_init)
     open_db = bot.storage.Database.open.__func__  # type: ignore[attr-defined]
     bot.storage.Database.open = classmethod(timed("database open and migrations", open_db))  # type: ignore[assignment]
-    bot.content.ContentStore.load = timed(  # type: ignore[method-assign]
-        "content load (read, validate, index, SQLite)", bot.content.ContentStore.load
+    bot.content.store.ContentStore.load = timed(  # type: ignore[method-assign]
+        "content load (read, validate, index, SQLite)", bot.content.store.ContentStore.load
     )
     bot.app.I18n = timed("translations (I18n: .po compiled in memory)", bot.app.I18n)  # type: ignore[misc]
     bot.app.publish_command_menus = timed(

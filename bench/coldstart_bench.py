@@ -40,8 +40,11 @@ from bench.common import (
     multiply_content,
     write_content_dir,
 )
-from bot.content import CONTENT_DIR, read_content
-from bot.fake_api import FAKE_TOKEN, FakeBotAPI, FakeUser
+from bot.content.model import CONTENT_DIR
+from bot.content.validation import read_content
+from fakegram.protocol import FAKE_TOKEN
+from fakegram.records import FakeUser
+from fakegram.server import FakeBotAPI
 
 TARGET_S = 2.0
 
@@ -137,7 +140,7 @@ def median_phases(results: list[dict[str, Any]]) -> dict[str, tuple[float, float
 
 async def load_steps(content_dir: Path, tmp: Path) -> dict[str, float]:
     """ContentStore.load's steps timed one by one, in this process, with its functions."""
-    from bot.content import FILES, from_rows, to_rows
+    from bot.content.store import from_rows, to_rows
     from bot.search import build_docs
     from bot.storage import Database
 
@@ -151,10 +154,10 @@ async def load_steps(content_dir: Path, tmp: Path) -> dict[str, float]:
     db = await Database.open(tmp / "steps.sqlite3")
     try:
         began = time.perf_counter()
-        await db.replace_content(to_rows(content), {"counts": "{}"}, docs)
+        await db.content.replace(to_rows(content), "bench", docs)
         steps["replace_content (rows and FTS5 index in SQLite)"] = time.perf_counter() - began
         began = time.perf_counter()
-        from_rows({kind: await db.content_items(kind) for kind in FILES})
+        from_rows(await db.content.items())
         steps["read back and rebuild the snapshot"] = time.perf_counter() - began
     finally:
         await db.close()

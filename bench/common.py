@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.content import CONTENT_DIR, FILES, SEEDS_SUBDIR, Content, Fact, Period, Term
+from bot.content.kinds import BY_NAME
+from bot.content.model import CONTENT_DIR, SEEDS_SUBDIR, Content, Fact, Period, Term
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -265,15 +266,14 @@ def multiply_content(content: Content, factor: int) -> Content:
                 out.append(dataclasses.replace(item, **changes))
         return tuple(out)
 
-    return Content(
-        content.sources,
-        content.periods,
-        copies(content.events),
-        copies(content.facts),
-        copies(content.agencies),
-        copies(content.contacts, agency=lambda c, k: suffix(c.agency, k)),
-        copies(content.terms),
-    )
+    copied = {
+        "event": copies(content.events),
+        "fact": copies(content.facts),
+        "agency": copies(content.agencies),
+        "contact": copies(content.contacts, agency=lambda c, k: suffix(c.agency, k)),
+        "term": copies(content.terms),
+    }
+    return Content({kind: copied.get(kind, items) for kind, items in content.items.items()})
 
 
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
@@ -337,9 +337,9 @@ def write_content_dir(content: Content, target: Path, seeds_from: Path = CONTENT
     import shutil
 
     target.mkdir(parents=True, exist_ok=True)
-    for kind, items in content.by_kind().items():
+    for kind, items in content.items.items():
         text = toml_tables(kind, (_toml_item(i) for i in items))
-        (target / FILES[kind]).write_text(text, encoding="utf-8")
+        (target / BY_NAME[kind].file).write_text(text, encoding="utf-8")
     seeds = target / SEEDS_SUBDIR
     if not seeds.exists():
         shutil.copytree(seeds_from / SEEDS_SUBDIR, seeds)
@@ -391,10 +391,6 @@ def loopback_only() -> None:
 
 def ms(seconds: float) -> float:
     return seconds * 1000.0
-
-
-def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
 
 
 def log(message: str) -> None:

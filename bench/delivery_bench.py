@@ -54,8 +54,8 @@ from bench.common import (
 from bench.fake_server import FakeServer
 from bot.config import Config
 from bot.delivery import RateLimiter, Sender
-from bot.fake_api import FAKE_TOKEN
 from bot.storage import Database
+from fakegram.protocol import FAKE_TOKEN
 
 TARGET_RATE_OFF = 1000.0
 LIMITED_RATE = 29  # the limiter's rate (PUSH_RATE's default)

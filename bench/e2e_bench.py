@@ -3,7 +3,7 @@
 N simulated users each send M messages (/start, /help, /facts, /next and a search word in
 their language), one at a time: a user sends the next message once the bot finished the
 previous one (closed loop, N users at once). Each bot runs in this process with its own
-fake Bot API (bot.fake_api over real HTTP on 127.0.0.1) and long polling, as the Harness
+fake Bot API (fakegram.server over real HTTP on 127.0.0.1) and long polling, as the Harness
 runs it. Latency: from the update queued at the fake server (api.message_update) to the
 bot's sendMessage arriving there (Call.at). Variants run in interleaved rounds:
 
@@ -54,9 +54,11 @@ from bench.common import (
     sniffio_missing,
 )
 from bot.app import build_application
-from bot.content import CONTENT_DIR
-from bot.fake_api import FAKE_TOKEN, FakeBotAPI, FakeUser
-from bot.harness import DONE_GROUP, Harness
+from bot.content.model import CONTENT_DIR
+from fakegram.harness import DONE_GROUP, Harness
+from fakegram.protocol import FAKE_TOKEN
+from fakegram.records import FakeUser
+from fakegram.server import FakeBotAPI
 
 SEARCH_WORDS = {"ru": "ледники", "tg": "пиряхҳо", "en": "glaciers"}
 SCRIPT = ("/start", "/help", "/facts", "/next", None)  # None: a search word
@@ -208,8 +210,8 @@ async def run_variant(
 
 GROUPS = (
     (
-        "fake Bot API (tornado, bot/fake_api.py, html.parser)",
-        ("tornado/", "bot/fake_api.py", "html/parser", "_markupbase"),
+        "fake Bot API (tornado, fakegram/, html.parser)",
+        ("tornado/", "fakegram/", "html/parser", "_markupbase"),
     ),
     ("HTTP client (httpx, httpcore, anyio, h11)", ("httpx/", "httpcore/", "anyio/", "h11/")),
     ("failed `import sniffio` (importlib)", ("<frozen importlib",)),
@@ -265,12 +267,11 @@ async def profile_both(users: int, per_user: int) -> dict[str, dict[str, float]]
 @contextmanager
 def counting_db_calls() -> Iterator[Counter[str]]:
     """Count the Database's statements (observation only; the methods are put back)."""
-    from bot.storage import Database
+    from bot.storage.connection import Connection as Database
 
     counts: Counter[str] = Counter()
     originals = {
-        name: getattr(Database, name)
-        for name in ("_fetchone", "_fetchall", "_execute", "_transaction")
+        name: getattr(Database, name) for name in ("fetchone", "fetchall", "execute", "transaction")
     }
 
     def counted(name: str, original: Any) -> Any:

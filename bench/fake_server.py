@@ -19,7 +19,7 @@ from asyncio.subprocess import PIPE
 from typing import Any
 
 from bench.common import cpu_seconds
-from bot.fake_api import FakeBotAPI
+from fakegram.server import FakeBotAPI
 
 
 async def serve(rate: int | None) -> None:

@@ -35,7 +35,8 @@ async def child(db_path: Path) -> dict[str, float]:
     import bot.app  # noqa: F401  (the running bot has all of it imported)
     import handlers  # noqa: F401
     from bot.config import Config
-    from bot.content import CONTENT_DIR, ContentStore
+    from bot.content.model import CONTENT_DIR
+    from bot.content.store import ContentStore
     from bot.i18n import I18n
     from bot.reminders import queue_day
     from bot.storage import Database
@@ -55,7 +56,7 @@ async def child(db_path: Path) -> dict[str, float]:
             """A user writing to the bot during the run: Users.seen's database write."""
             while running:
                 began = time.perf_counter()
-                await db.seen_user(2_000_000_000, "en")
+                await db.chats.seen_user(2_000_000_000, "en")
                 waits.append(time.perf_counter() - began)
                 await asyncio.sleep(0.05)
 

@@ -80,7 +80,7 @@ def markdown(reports: list[Report], info: dict[str, str], command: str, total_s:
         "from that one run. The machine is shared and noisy (see the load average), so "
         "absolute figures move from run to run: compare the ratios measured within the run "
         "(ours / echo, with / without a change). Every benchmark talks only to 127.0.0.1 "
-        "(a fake Bot API, `bot/fake_api.py`, over real HTTP) and is bounded in count and "
+        "(a fake Bot API, `fakegram/`, over real HTTP) and is bounded in count and "
         "time; each one also runs alone, e.g. `.venv/bin/python -m bench.search_bench` "
         "(small sizes) or with `--full` (the sizes used here).",
         "",

@@ -14,11 +14,10 @@ with smaller `limit`s, the candidate fix.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,9 +33,12 @@ from bench.common import (
     multiply_content,
     percentile,
 )
-from bot.content import CONTENT_DIR, Content, read_content, to_rows
+from bot.content.model import CONTENT_DIR, Content
+from bot.content.store import to_rows
+from bot.content.validation import read_content
 from bot.search import build_docs, find, match_expression, rank
-from bot.storage import WEIGHT_EXACT, WEIGHT_KEYS, WEIGHT_LOOSE, Database
+from bot.storage import Database
+from bot.storage.content_index import WEIGHT_EXACT, WEIGHT_KEYS, WEIGHT_LOOSE
 
 TARGET_P95_MS = 10.0
 CAP = 2_000  # matches above which the "capped" what-if skips bm25
@@ -90,9 +92,8 @@ SQL = (
 async def load(db: Database, content: Content) -> float:
     """Load `content` as ContentStore.load does (minus reading files); seconds taken."""
     started = time.perf_counter()
-    counts = Counter({kind: len(items) for kind, items in content.by_kind().items()})
     docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
-    await db.replace_content(to_rows(content), {"counts": json.dumps(counts)}, docs)
+    await db.content.replace(to_rows(content), "bench", docs)
     return time.perf_counter() - started
 
 
@@ -170,7 +171,7 @@ def dissect(
 
 async def inline_latency(rounds: int, budget: Budget) -> list[float]:
     """Inline query queued at the fake server → answerInlineQuery arriving there."""
-    from bot.harness import Harness
+    from fakegram.harness import Harness
 
     latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,7 +212,7 @@ async def run(args: argparse.Namespace, report: Report) -> None:
             try:
                 seconds = await load(db, content)
                 items = sum(
-                    len(content.by_kind()[k]) for k in ("event", "fact", "agency", "contact")
+                    len(content.items[k]) for k in ("event", "fact", "agency", "contact")
                 )
                 log(f"search: {name} loaded ({items:,} items × 3 languages) in {seconds:.1f} s")
                 times = await time_find(db, rounds, budget)

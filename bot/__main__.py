@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.config import Config, ConfigError, level_number, load_config
-from bot.content import CONTENT_DIR, ContentError, read_content
+from bot.content.checks import ContentError
+from bot.content.model import CONTENT_DIR
+from bot.content.validation import read_content
 from bot.logs import setup_logging
 
 EXIT_USAGE = 2
@@ -46,14 +48,18 @@ def _fail(lines: Sequence[str], code: int = EXIT_USAGE) -> int:
     return code
 
 
+def _content_problems(exc: ContentError, content_dir: Path) -> int:
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{len(exc.problems)} problem(s) in {content_dir}", file=sys.stderr)
+    return 1
+
+
 def check_content(content_dir: Path) -> int:
     try:
         content = read_content(content_dir)
     except ContentError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) in {content_dir}", file=sys.stderr)
-        return 1
+        return _content_problems(exc, content_dir)
     print(f"content in {content_dir} is valid")
     for kind, count in content.counts().items():
         print(f"  {kind:<8} {count:>4}  (each in ru, tg, en)")
@@ -79,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "check-content":
         return check_content(args.content_dir)
     if command == "sandbox":
-        from bot.sandbox import run_sandbox
+        from fakegram.sandbox import run_sandbox
 
         if "DATABASE_PATH" not in os.environ:
             config = replace(config, database_path=Path("data") / "sandbox.sqlite3")
@@ -103,23 +109,25 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
         hook = config.require_webhook() if webhook else None
     except ConfigError as exc:
         return _fail(exc.problems)
-    if check_content(CONTENT_DIR) != 0:
-        return 1
     from bot.app import ALLOWED_UPDATES, build_application
+    from handlers import FEATURES  # the entry point is where the core meets the features
 
-    app = build_application(config)
-    if hook is None:
-        app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
-        return 0
-    url, secret = hook
-    app.run_webhook(
-        listen=config.webhook_listen,
-        port=config.webhook_port,
-        url_path=urlsplit(url).path.lstrip("/"),
-        webhook_url=url,
-        secret_token=secret,
-        allowed_updates=list(ALLOWED_UPDATES),
-    )
+    app = build_application(config, features=FEATURES)
+    try:
+        if hook is None:
+            app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+            return 0
+        url, secret = hook
+        app.run_webhook(
+            listen=config.webhook_listen,
+            port=config.webhook_port,
+            url_path=urlsplit(url).path.lstrip("/"),
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+    except ContentError as exc:  # content/ changed and is invalid: say what, start nothing
+        return _content_problems(exc, CONTENT_DIR)
     return 0
 
 
@@ -134,7 +142,7 @@ async def health(config: Config) -> int:
     try:
         db = await Database.open(config.database_path)
         try:
-            report = await db.health()
+            report = await db.status.health()
         finally:
             await db.close()
     except Exception as exc:

@@ -23,17 +23,23 @@ from telegram.ext import (
 )
 
 from bot import __version__
+from bot.callbacks import MENU
 from bot.config import Config
-from bot.content import CONTENT_DIR, ContentStore
+from bot.content.model import CONTENT_DIR
+from bot.content.store import ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.delivery import RateLimiter, Sender
-from bot.features import STAFF, Feature, all_commands
+from bot.errors import on_error
+from bot.features import STAFF, Feature, all_commands, check_callbacks
 from bot.groups import is_group
 from bot.health import HEARTBEAT_EVERY, ApiStatus, TrackingRequest
-from bot.i18n import DEFAULT_LANGUAGE, I18n
+from bot.i18n import I18n
+from bot.languages import DEFAULT_LANGUAGE
 from bot.logs import handler_var, update_id_var, user_id_var
 from bot.menus import publish_command_menus
+from bot.reminders import queue_reminders
 from bot.storage import Database
+from bot.ui import answer_stale
 from bot.users import Users
 
 log = logging.getLogger(__name__)
@@ -44,15 +50,12 @@ BotApp = Application[Any, BotContext, Any, Any, Any, Any]
 def build_application(
     config: Config,
     *,
-    features: tuple[Feature, ...] | None = None,
+    features: tuple[Feature, ...],
     content_dir: Path = CONTENT_DIR,
     rate_limit: bool = True,
 ) -> BotApp:
-    """The real application; tests and the sandbox only change config.api_root and paths."""
-    if features is None:
-        from handlers import FEATURES
-
-        features = FEATURES
+    """The real application with these features (the entry point passes handlers.FEATURES);
+    tests and the sandbox only change config.api_root and paths."""
     api_status = ApiStatus()
     builder = (
         ApplicationBuilder()
@@ -77,8 +80,10 @@ def build_application(
         # Replies to users go through PTB's limiter; pushes have their own sender.
         # Replies: 20 a minute per group and automatic 429 retries; no overall cap, which
         # the outbox sender applies to pushes (bot/delivery.py).
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
-    app: BotApp = builder.build()
+        limited = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        app: BotApp = limited.build()
+    else:
+        app = builder.build()
     app.bot_data["_setup"] = (config, features, content_dir)
     app.bot_data["api_status"] = api_status
     register(app, features, config.admin_ids)
@@ -92,31 +97,30 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
     group 0:  every feature's commands, the main-menu buttons, then each feature's own
               handlers in the order of handlers.FEATURES (the fallbacks come last).
     """
-    from handlers.errors import on_error
-
+    check_callbacks(features)
     STAFF.user_ids = admin_ids
     app.add_handler(TypeHandler(Update, _remember_user), group=-1)
     commands = all_commands(features)
     for command in commands:
         if not command.conversation:
             only = STAFF if command.staff else None
-            handler = CommandHandler(command.name, command.callback, filters=only)
-            app.add_handler(_named(handler, f"{command.name}"))
+            app.add_handler(
+                _named(CommandHandler(command.name, command.callback, filters=only), command.name)
+            )
     by_name = {c.name: c for c in commands if not c.staff}
 
     async def open_from_menu(update: Update, context: BotContext) -> None:
         query = update.callback_query
         assert query is not None and query.data is not None
-        command = by_name.get(query.data.removeprefix("cmd:"))
-        await query.answer()
+        fields = MENU.unpack(query.data, 1)
+        command = by_name.get(fields[0]) if fields else None
         if command is None:  # a button from an older release
-            from handlers.fallback import stale_button
-
-            await stale_button(update, context)
+            await answer_stale(query, context.tr)
             return
+        await query.answer()
         await command.callback(update, context)
 
-    app.add_handler(_named(CallbackQueryHandler(open_from_menu, pattern=r"^cmd:"), "menu"))
+    app.add_handler(_named(CallbackQueryHandler(open_from_menu, pattern=MENU.pattern), "menu"))
     for feature in features:
         for handler in feature.handlers:
             app.add_handler(_named(handler, feature.name))
@@ -252,11 +256,11 @@ async def _heartbeat(context: BotContext) -> None:
     values = {"heartbeat": f"{time.time():.0f}", "version": __version__}
     if status.last_ok is not None:
         values["last_api_ok"] = f"{status.last_ok:.0f}"
-    await context.services.db.set_status(values)
+    await context.services.db.status.set(values)
 
 
 async def _queue_reminders(context: BotContext) -> None:
-    queued = await context.services.queue_reminders()
+    queued = await queue_reminders(context.services)
     if queued:
         log.info("reminders queued: %s", ", ".join(f"{q.key}={q.rows}" for q in queued))
 

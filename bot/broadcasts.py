@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.languages import LANGUAGES
+from bot.render.html import escape
 from bot.storage import Database
-from bot.ui import escape
 
 Drafts = dict[str, str | None]  # language → HTML text, or None when skipped on purpose
 
@@ -100,7 +101,7 @@ def progress_text(tr: Translator, progress: Progress) -> str:
 
 
 async def stats_text(tr: Translator, db: Database, now: dt.datetime) -> str:
-    users = await db.user_stats()
+    users = await db.chats.stats()
     ts = int(now.timestamp())
     day = await db.outbox.deliveries_since(ts - 86_400)
     week = await db.outbox.deliveries_since(ts - 7 * 86_400)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.content import Content, Event, Fact, Period
+from bot.content.model import Content, Event, Fact, Period
 from bot.dates import anniversary_in
 
 PAGE_LIMIT = 3500  # visible characters per page: room under 4096 for headers and sources

@@ -12,13 +12,13 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Config
 from bot.delivery import Sender
-from bot.i18n import DEFAULT_LANGUAGE, I18n, Translator
-from bot.reminders import Queued, queue_day
+from bot.i18n import I18n, Translator
+from bot.languages import DEFAULT_LANGUAGE
 from bot.storage import Database
 from bot.users import Users
 
 if TYPE_CHECKING:
-    from bot.content import ContentStore
+    from bot.content.store import ContentStore
     from bot.features import Feature
 
 
@@ -43,20 +43,6 @@ class Services:
         return self.now().date()
 
     sender: Sender | None = None
-
-    async def queue_reminders(self, only_chat: int | None = None) -> list[Queued]:
-        """Queue what today brings (idempotent) and wake the sender."""
-        queued = await queue_day(
-            self.db,
-            self.i18n,
-            self.content.current,
-            self.today(),
-            self.config.timezone,
-            only_chat=only_chat,
-        )
-        if self.sender is not None:
-            self.sender.wake()
-        return queued
 
 
 SERVICES_KEY = "services"

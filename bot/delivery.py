@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.storage import Database, OutboxRow, Push
+from bot.storage import Database
+from bot.storage.outbox import OutboxRow, Push
 
 log = logging.getLogger(__name__)
 
@@ -205,9 +208,9 @@ class Sender:
                 await self._slots.acquire()
                 task = asyncio.create_task(self._deliver(row))
                 self._inflight[row.id] = task
-                task.add_done_callback(lambda _t, rid=row.id: self._done(rid))
+                task.add_done_callback(partial(self._done, row.id))
 
-    def _done(self, row_id: int) -> None:
+    def _done(self, row_id: int, _task: asyncio.Task[None] | None = None) -> None:
         self._inflight.pop(row_id, None)
         self._slots.release()
 
@@ -262,12 +265,11 @@ class Sender:
         except Forbidden as exc:
             self.stats.failed += 1
             await outbox.mark_failed(row.id, f"403: {exc.message}")
-            await self.db.set_blocked(row.chat_id, True)
-            await outbox.cancel_for_chat(row.chat_id, "the chat blocked the bot")
+            await self.db.changes.set_blocked(row.chat_id, True, "the chat blocked the bot")
             if self.on_blocked is not None:
                 self.on_blocked(row.chat_id)
         except ChatMigrated as exc:
-            await self.db.migrate_chat(row.chat_id, exc.new_chat_id)
+            await self.db.changes.migrate_chat(row.chat_id, exc.new_chat_id)
             await outbox.move_chat(row.id, exc.new_chat_id)
             self.wake()
         except BadRequest as exc:
@@ -292,7 +294,7 @@ class Sender:
             await outbox.mark_sent(row.id, message.message_id)
 
 
-def _seconds(value: object) -> float:
-    if hasattr(value, "total_seconds"):
-        return float(value.total_seconds())  # type: ignore[union-attr]
-    return float(value)  # type: ignore[arg-type]
+def _seconds(value: float | dt.timedelta) -> float:
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)

@@ -8,19 +8,20 @@ these declarations, so they cannot drift apart from the handlers that serve them
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, filters
 
+from bot.callbacks import MENU, CallbackData, check_unique
 from bot.i18n import Lazy
 
 if TYPE_CHECKING:
     from bot.context import BotContext
 
-Callback = Callable[[Update, "BotContext"], Awaitable[Any]]
+Callback = Callable[[Update, "BotContext"], Coroutine[Any, Any, Any]]
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 # Staff handlers use this filter; bot.app.register fills it from ADMIN_IDS. Everyone else
@@ -48,6 +49,7 @@ class Feature:
     name: str
     commands: tuple[Command, ...] = ()
     handlers: tuple[BaseHandler[Any, Any, Any], ...] = ()
+    callbacks: tuple[CallbackData, ...] = ()  # the button prefixes its handlers own
 
 
 def public_commands(features: tuple[Feature, ...]) -> list[Command]:
@@ -65,3 +67,8 @@ def all_commands(features: tuple[Feature, ...]) -> list[Command]:
     if duplicates:
         raise ValueError(f"commands declared twice: {sorted(duplicates)}")
     return commands
+
+
+def check_callbacks(features: tuple[Feature, ...]) -> None:
+    """No two features (nor the main menu) own the same button prefix."""
+    check_unique({"main menu": [MENU], **{f.name: list(f.callbacks) for f in features}})

@@ -20,9 +20,8 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from bot.dates import PartialDate
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 
-LANGUAGES = ("ru", "tg", "en")
-DEFAULT_LANGUAGE = "ru"
 DOMAIN = "messages"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 # English dates in UN house style ("2 March 1992"), hence the British locale data.
@@ -80,20 +79,15 @@ class Translator:
     lang: str
     translations: Translations
 
-    def gettext(self, message: str) -> str:
-        return self.translations.gettext(message)
-
+    # Every message has a context (the screen it is on), for the translators.
     def pgettext(self, context: str, message: str) -> str:
-        return self.translations.pgettext(context, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.translations.ngettext(singular, plural, n)
+        return str(self.translations.pgettext(context, message))
 
     def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
-        return self.translations.npgettext(context, singular, plural, n)
+        return str(self.translations.npgettext(context, singular, plural, n))
 
     def lazy(self, text: Lazy) -> str:
-        return self.translations.pgettext(text.context, text.message)
+        return self.pgettext(text.context, text.message)
 
     @property
     def babel_locale(self) -> str:

@@ -9,22 +9,20 @@ the entries instead of duplicating them, and two builds of the same content are 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from bot.content import Content, Event
+from bot.content.model import Content, Event
 from bot.i18n import Translator
-from bot.render import source_line
+from bot.render.common import source_line
+from bot.render.html import plain_text
 
 PRODID = "-//UN Tajikistan partnership bot//EN"
 UID_DOMAIN = "un-tj-bot"
 # RFC 5545 wants DTSTAMP in UTC. A constant (not now()) keeps the file byte-for-byte
 # reproducible; the entries themselves only change when the content does.
 DTSTAMP = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def event_uid(event: Event) -> str:
@@ -39,7 +37,7 @@ def calendar_events(content: Content) -> list[Event]:
 
 def plain_source_line(tr: Translator, content: Content, event: Event) -> str:
     """The «Source: …» line the bot shows, as plain text (the HTML tags removed)."""
-    return html.unescape(_TAG.sub("", source_line(tr, content.source(event.source))))
+    return plain_text(source_line(tr, content.source(event.source)))
 
 
 def _vevent(tr: Translator, content: Content, event: Event) -> VEvent:

@@ -1,12 +1,16 @@
-"""The "/" command menus: per language for everyone, larger for staff, per chat on demand."""
+"""The menus built from the features' declarations: the main-menu buttons and the "/"
+command menus (per language for everyone, larger for staff, per chat on demand)."""
 
 from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
+from bot.callbacks import MENU
 from bot.context import Services
-from bot.features import public_commands, staff_commands
-from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.features import Feature, all_commands, public_commands, staff_commands
+from bot.i18n import Translator
+from bot.languages import DEFAULT_LANGUAGE
+from bot.ui import Button
 
 
 def commands_for(services: Services, tr: Translator, staff: bool) -> list[BotCommand]:
@@ -38,3 +42,8 @@ async def refresh_chat_menu(bot: Bot, services: Services, chat_id: int, lang: st
     staff = chat_id in services.config.admin_ids
     commands = commands_for(services, services.i18n(lang), staff)
     await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+
+
+def main_menu_rows(tr: Translator, features: tuple[Feature, ...]) -> list[list[Button]]:
+    buttons = [(tr.lazy(c.button), MENU.pack(c.name)) for c in all_commands(features) if c.button]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.browse import Anniversary, anniversaries_on
-from bot.content import Content, Event
+from bot.content.model import Content, Event
 from bot.i18n import I18n, Translator
-from bot.render import source_line
-from bot.storage import Database, Schedule
-from bot.ui import escape
+from bot.render.common import source_footer, years_ago
+from bot.render.html import escape
+from bot.storage import Database
+from bot.storage.outbox import Schedule
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 NOTICE_DAYS = 7
 
@@ -35,7 +40,7 @@ def _event_push(tr: Translator, content: Content, emoji: str, headline: str, eve
             "",
             escape(event.text[tr.lang]),
             "",
-            f"<i>{source_line(tr, content.source(event.source))}</i>",
+            source_footer(tr, content, [event.source]),
         ]
     )
 
@@ -86,15 +91,11 @@ def digest_text(
     ]
     for event in events:
         years = year - event.when.year
-        ago = tr.npgettext("anniversary", "{n} year ago", "{n} years ago", years).format(n=years)
+        ago = years_ago(tr, years)
         lines.append(
             f"• <b>{escape(tr.date(event.when))}</b> ({escape(ago)}) — {escape(event.title[tr.lang])}"
         )
-    sources = []
-    for event in events:
-        if event.source not in sources:
-            sources.append(event.source)
-    lines += ["", *(f"<i>{source_line(tr, content.source(s))}</i>" for s in sources)]
+    lines += ["", source_footer(tr, content, (e.source for e in events))]
     return "\n".join(lines)
 
 
@@ -144,4 +145,19 @@ async def queue_day(
                 tr.lang: digest_text(tr, content, day.year, day.month, events) for tr in i18n.all()
             }
             await queue(f"digest:{day.year:04d}-{day.month:02d}", texts)
+    return queued
+
+
+async def queue_reminders(services: Services, only_chat: int | None = None) -> list[Queued]:
+    """Queue what today brings (idempotent) and wake the sender."""
+    queued = await queue_day(
+        services.db,
+        services.i18n,
+        services.content.current,
+        services.today(),
+        services.config.timezone,
+        only_chat=only_chat,
+    )
+    if services.sender is not None:
+        services.sender.wake()
     return queued

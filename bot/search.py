@@ -18,8 +18,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.content import Agency, Contact, Content, Event, Fact
-from bot.i18n import LANGUAGES
+from bot.content.kinds import SHOWN
+from bot.content.model import Content
+from bot.languages import LANGUAGES
 from bot.storage import Database
 
 MAX_TOKENS = 8
@@ -111,39 +112,14 @@ class SearchDoc:
     loose: str
 
 
-def _texts(kind: str, item: object, lang: str) -> tuple[list[str], list[str]]:
-    """(searchable text, keys) of one item in one language."""
-    if isinstance(item, Event):
-        years = {str(item.when.year)} | ({str(item.until.year)} if item.until else set())
-        return [item.title[lang], item.text[lang]], sorted(years)
-    if isinstance(item, Fact):
-        return [item.text[lang]], []
-    if isinstance(item, Agency):
-        acronyms = {a for lang_ in LANGUAGES for a in tokens(fold(item.acronym[lang_]))}
-        return [item.name[lang], item.profile[lang]], sorted(acronyms)
-    if isinstance(item, Contact):
-        return [item.name[lang], item.role[lang]], []
-    raise TypeError(kind)
-
-
 def build_docs(content: Content) -> Iterable[SearchDoc]:
-    for kind, items in (
-        ("event", content.events),
-        ("fact", content.facts),
-        ("agency", content.agencies),
-        ("contact", content.contacts),
-    ):
-        for item in items:
-            extra: list[str] = []
-            if isinstance(item, Contact):
-                agency = content.get("agency", item.agency)
-                if agency is not None:
-                    extra = [agency.acronym[lang] for lang in LANGUAGES]
+    """One document per item people open and per language; keys are years and acronyms."""
+    for kind, shown in SHOWN.items():
+        for item in content.of(kind):
             for lang in LANGUAGES:
-                texts, keys = _texts(kind, item, lang)
-                texts = texts + extra
+                texts, keys = shown.search(content, item, lang)
                 joined = " ".join(texts)
-                keys_text = " ".join(keys)
+                keys_text = " ".join(sorted({t for k in keys for t in tokens(fold(k))}))
                 yield SearchDoc(kind, item.id, lang, keys_text, fold(joined), skeleton(joined))
 
 
@@ -276,14 +252,14 @@ async def find(db: Database, query: str, lang: str, limit: int = 600) -> list[Hi
     if match is None or lang not in LANGUAGES:
         return []
     own = f'({match}) AND lang : "{lang}"'
-    if await db.search_count(own) > BROAD:
+    if await db.content.search_count(own) > BROAD:
         # A word in most documents: scoring them all is what is slow, and tells little.
         # Years and acronyms are ranked, the rest follows in content order.
         keys = match_expression(query, keys_only=True)
-        rows = await db.search(f'({keys}) AND lang : "{lang}"', limit)
-        rows += await db.search(own, limit, ranked=False)
+        rows = await db.content.search(f'({keys}) AND lang : "{lang}"', limit)
+        rows += await db.content.search(own, limit, ranked=False)
         return rank(rows, lang)
-    rows = await db.search(own, limit)
+    rows = await db.content.search(own, limit)
     if len(rows) < limit:
-        rows += await db.search(f'({match}) NOT lang : "{lang}"', limit - len(rows))
+        rows += await db.content.search(f'({match}) NOT lang : "{lang}"', limit - len(rows))
     return rank(rows, lang)

@@ -26,7 +26,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 
-from bot.content import Content, Event, Period
+from bot.content.model import Content, Event, Period
 from bot.dates import PartialDate
 from bot.i18n import Translator
 
@@ -344,7 +344,7 @@ class _Drawing:
         width, _, _ = renderer.get_text_width_height_descent(text, _font(weight, px), ismath=False)
         return width
 
-    def badge(self, x: float, y: float, number: int, colour: str, radius: float) -> None:
+    def badge(self, x: float, y: float, number: int, colour: object, radius: float) -> None:
         self.ax.add_patch(
             Circle((x, y), radius, facecolor=colour, edgecolor="white", linewidth=1.5, zorder=6)
         )
@@ -396,7 +396,7 @@ def _items(tr: Translator, content: Content, periods: tuple[Period, ...]) -> lis
 
 
 def _place_columns(columns: list[_Column], widths: list[float], gap: float) -> None:
-    x = MARGIN
+    x: float = MARGIN
     for column, width in zip(columns, widths, strict=True):
         column.left, column.width = x, width
         x += width + gap
@@ -506,8 +506,8 @@ def _draw(tr: Translator, content: Content) -> _Drawing:
         )
         if index:
             d.ax.plot([x0, x0], [STRIP_TOP, ticks_bottom], color="white", lw=2, zorder=1.5)
-        years = f"{period.start}–{period.end}" if period.end is not None else f"{period.start} →"
-        d.text(x0 + 8, STRIP_TOP + 6, years, 15, "bold", _shade(colour, 0.25))
+        span = f"{period.start}–{period.end}" if period.end is not None else f"{period.start} →"
+        d.text(x0 + 8, STRIP_TOP + 6, span, 15, "bold", _shade(colour, 0.25))
 
     _draw_axis(d, axis, axis_y, _tint(colours[0], 0.86))
 

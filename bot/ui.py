@@ -1,32 +1,27 @@
-"""Small building blocks every reply uses: escaping, keyboards, send-or-edit."""
+"""Small building blocks every reply uses: keyboards, send-or-edit, callback data."""
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.features import Feature, all_commands
-from bot.i18n import LANGUAGE_FLAGS, LANGUAGE_NAMES, LANGUAGES, Translator
+from bot.callbacks import LANGUAGE
+from bot.i18n import LANGUAGE_FLAGS, LANGUAGE_NAMES, Lazy, Translator, lazy_pgettext
+from bot.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 Button = tuple[str, str]  # (label, callback data)
 MAX_CALLBACK_BYTES = 64
-MAX_MESSAGE_CHARS = 4096
 
-
-def escape(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
-def plain_text(html_text: str) -> str:
-    """What a user reads of our HTML: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+# What a chat can subscribe to, as its settings and /channel show it.
+PUSH_TOPIC_LABELS: dict[str, Lazy] = {
+    "reminders": lazy_pgettext("settings", "Anniversary reminders"),
+    "news": lazy_pgettext("settings", "News"),
+}
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
@@ -43,15 +38,10 @@ def language_row(current: str | None = None) -> list[Button]:
     return [
         (
             f"{'✅' if lang == current else LANGUAGE_FLAGS[lang]} {LANGUAGE_NAMES[lang]}",
-            f"lang:{lang}",
+            LANGUAGE.pack(lang),
         )
         for lang in LANGUAGES
     ]
-
-
-def main_menu_rows(tr: Translator, features: tuple[Feature, ...]) -> list[list[Button]]:
-    buttons = [(tr.lazy(c.button), f"cmd:{c.name}") for c in all_commands(features) if c.button]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 async def respond(
@@ -88,9 +78,13 @@ def nav_row(tr: Translator, prev_data: str | None, next_data: str | None) -> lis
     return row
 
 
-def parse_callback(data: str | None, prefix: str, parts: int) -> list[str] | None:
-    """Split "prefix:a:b" into ["a", "b"]; None for anything forged or from an old release."""
-    if not data or not data.startswith(prefix + ":"):
-        return None
-    fields = data.split(":")[1:]
-    return fields if len(fields) == parts else None
+async def answer_stale(query: CallbackQuery, tr: Translator) -> None:
+    """A button that no longer means anything: forged, or from an older screen or release."""
+    await query.answer(
+        tr.pgettext("errors", "This button is out of date. Send /start for a fresh menu."),
+        show_alert=True,
+    )
+
+
+def admins_only(tr: Translator) -> str:
+    return tr.pgettext("groups", "Only the group's admins can change its settings.")

@@ -35,7 +35,7 @@ class Users:
         visit = self._visits.get(user_id)
         if cached and visit and now - visit[0] < VISIT_EVERY and visit[1] == telegram_language:
             return cached
-        user = await self._db.seen_user(user_id, telegram_language)
+        user = await self._db.chats.seen_user(user_id, telegram_language)
         if len(self._visits) > CACHE_SIZE:
             self._visits.clear()
         self._visits[user_id] = (now, telegram_language)
@@ -51,13 +51,13 @@ class Users:
         cached = self._languages.get(user_id)
         if cached:
             return cached
-        user = await self._db.get_user(user_id)
+        user = await self._db.chats.get_user(user_id)
         chosen = user.chosen_language if user else None
         return resolve_language(chosen, telegram_language)
 
     async def choose_language(self, user_id: int, lang: str) -> str:
         """For a user, or (by chat id) a group or channel."""
-        await self._db.set_language(user_id, lang)
+        await self._db.changes.set_language(user_id, lang)
         return self._remember(user_id, lang)
 
     async def group_language(self, chat_id: int, kind: str, title: str | None) -> str | None:
@@ -65,9 +65,9 @@ class Users:
         if chat_id in self._languages:
             return self._languages[chat_id]
         if chat_id not in self._known_chats:
-            await self._db.register_chat(chat_id, kind, title)
+            await self._db.chats.register_chat(chat_id, kind, title)
             self._known_chats.add(chat_id)
-        chosen = await self._db.chat_language(chat_id)
+        chosen = await self._db.chats.chat_language(chat_id)
         if chosen:
             self._remember(chat_id, chosen)
         return chosen

@@ -5,6 +5,7 @@ from handlers import (
     about,
     agencies,
     anniversaries,
+    broadcasts,
     channels,
     downloads,
     facts,
@@ -13,15 +14,18 @@ from handlers import (
     history,
     language,
     membership,
+    post,
     search,
-    staff,
+    staff_tools,
     start,
     subscriptions,
 )
 
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
-    staff.FEATURE,  # before search: its conversation takes the staff's news text
+    post.FEATURE,  # before search: its conversation takes the staff's news text
+    broadcasts.FEATURE,
+    staff_tools.FEATURE,
     channels.FEATURE,
     facts.FEATURE,
     history.FEATURE,

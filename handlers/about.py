@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
-from bot.render import source_title
+from bot.render.common import source_title
 from bot.ui import respond
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
-from bot.render import render_agency, render_contact
-from bot.ui import keyboard, parse_callback, respond
+from bot.render.items import render_agency, render_contact
+from bot.ui import answer_stale, keyboard, respond
+
+AGENCY = CallbackData("ag")
 
 
 def agency_list(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
     tr = context.tr
     agencies = context.services.content.current.agencies
-    rows = [[(a.acronym[tr.lang] + " — " + a.name[tr.lang], f"ag:{a.id}")] for a in agencies]
+    rows = [[(a.acronym[tr.lang] + " — " + a.name[tr.lang], AGENCY.pack(a.id))] for a in agencies]
     return tr.pgettext("agencies", "<b>UN agencies in Tajikistan</b>\n\nChoose an agency:"), rows
 
 
@@ -29,7 +32,7 @@ async def agency_button(update: Update, context: BotContext) -> None:
     assert query is not None
     tr = context.tr
     content = context.services.content.current
-    fields = parse_callback(query.data, "ag", 1)
+    fields = AGENCY.unpack(query.data, 1)
     if fields == ["list"]:
         await query.answer()
         text, rows = agency_list(context)
@@ -37,10 +40,10 @@ async def agency_button(update: Update, context: BotContext) -> None:
         return
     agency = content.get("agency", fields[0]) if fields else None
     if agency is None:
-        await query.answer(tr.pgettext("errors", "This button is out of date."), show_alert=True)
+        await answer_stale(query, context.tr)
         return
     await query.answer()
-    rows = [[(tr.pgettext("agencies", "« All agencies"), "ag:list")]]
+    rows = [[(tr.pgettext("agencies", "« All agencies"), AGENCY.pack("list"))]]
     await respond(update, render_agency(tr, content, agency), keyboard(rows), edit=True)
 
 
@@ -74,5 +77,6 @@ FEATURE = Feature(
             button=lazy_pgettext("main menu", "📇 Contacts"),
         ),
     ),
-    handlers=(CallbackQueryHandler(agency_button, pattern=r"^ag:"),),
+    callbacks=(AGENCY,),
+    handlers=(CallbackQueryHandler(agency_button, pattern=AGENCY.pattern),),
 )

@@ -8,14 +8,12 @@ from bot.browse import Anniversary, anniversaries_on, upcoming
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
-from bot.render import render_event
-from bot.ui import escape, respond
+from bot.render.common import years_ago
+from bot.render.html import escape
+from bot.render.items import render_event
+from bot.ui import respond
 
 UPCOMING_COUNT = 7
-
-
-def years_ago(tr: Translator, years: int) -> str:
-    return tr.npgettext("anniversary", "{n} year ago", "{n} years ago", years).format(n=years)
 
 
 def countdown(tr: Translator, days: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 
-from telegram import MessageOriginChannel, Update
+from telegram import Chat, ChatFullInfo, MessageOriginChannel, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -15,20 +15,24 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.features import STAFF, Command, Feature
 from bot.groups import can_post_in_channel
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
-from bot.storage import TOPICS
-from bot.ui import Button, escape, keyboard, parse_callback, respond
-from handlers.subscriptions import TOPIC_LABELS
+from bot.i18n import LANGUAGE_NAMES, lazy_pgettext
+from bot.languages import LANGUAGES
+from bot.render.html import escape
+from bot.storage.chats import PUSH_TOPICS
+from bot.ui import PUSH_TOPIC_LABELS, Button, answer_stale, keyboard, respond
+
+CHANNEL = CallbackData("ch")
 
 WAITING = 0
 
 
 async def channel_start(update: Update, context: BotContext) -> int:
     tr = context.tr
-    linked = await context.services.db.chats("channel")
+    linked = await context.services.db.chats.of_kind("channel")
     lines = [
         tr.pgettext(
             "channels",
@@ -48,7 +52,7 @@ async def channel_given(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message is not None
     tr = context.tr
-    chat = None
+    chat: Chat | ChatFullInfo | None = None
     if isinstance(message.forward_origin, MessageOriginChannel):
         chat = message.forward_origin.chat
     elif message.text and message.text.strip().startswith("@"):
@@ -77,8 +81,8 @@ async def channel_given(update: Update, context: BotContext) -> int:
         )
         return WAITING
     db = context.services.db
-    await db.register_chat(chat.id, "channel", title)
-    await db.set_blocked(chat.id, False)
+    await db.chats.register_chat(chat.id, "channel", title)
+    await db.changes.set_blocked(chat.id, False)
     text, rows = await channel_screen(context, chat.id, title)
     await respond(update, text, keyboard(rows))
     return ConversationHandler.END
@@ -89,8 +93,8 @@ async def channel_screen(
 ) -> tuple[str, list[list[Button]]]:
     tr = context.tr
     db = context.services.db
-    topics = await db.subscriptions(chat_id)
-    lang = await db.chat_language(chat_id) or "ru"
+    topics = await db.settings.subscriptions(chat_id)
+    lang = await db.chats.chat_language(chat_id) or "ru"
     text = tr.pgettext(
         "channels",
         "✅ Channel «{title}» is linked. Choose what I post there and in which language.",
@@ -98,13 +102,13 @@ async def channel_screen(
     rows: list[list[Button]] = [
         [
             (
-                ("✅ " if t in topics else "⬜ ") + tr.lazy(TOPIC_LABELS[t]),
-                f"ch:topic:{chat_id}:{t}",
+                ("✅ " if t in topics else "⬜ ") + tr.lazy(PUSH_TOPIC_LABELS[t]),
+                CHANNEL.pack("topic", chat_id, t),
             )
-            for t in TOPICS
+            for t in PUSH_TOPICS
         ],
         [
-            (("✅ " if code == lang else "") + LANGUAGE_NAMES[code], f"ch:lang:{chat_id}:{code}")
+            (("✅ " if code == lang else "") + LANGUAGE_NAMES[code], CHANNEL.pack("lang", chat_id, code))
             for code in LANGUAGES
         ],
     ]
@@ -115,29 +119,25 @@ async def channel_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     services = context.services
-    fields = parse_callback(query.data, "ch", 3)
+    fields = CHANNEL.unpack(query.data, 3)
     if (
         fields is None
         or query.from_user.id not in services.config.admin_ids
         or not fields[1].lstrip("-").isdigit()
     ):
-        await query.answer(
-            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
-        )
+        await answer_stale(query, context.tr)
         return
     what, chat_id, value = fields[0], int(fields[1]), fields[2]
     db = services.db
-    if what == "topic" and value in TOPICS:
-        await db.set_subscription(chat_id, value, value not in await db.subscriptions(chat_id))
+    if what == "topic" and value in PUSH_TOPICS:
+        await db.changes.set_subscription(chat_id, value, value not in await db.settings.subscriptions(chat_id))
     elif what == "lang" and value in LANGUAGES:
         await services.users.choose_language(chat_id, value)
     else:
-        await query.answer(
-            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
-        )
+        await answer_stale(query, context.tr)
         return
     await query.answer()
-    titles = {cid: title for cid, title, _ in await db.chats("channel")}
+    titles = {cid: title for cid, title, _ in await db.chats.of_kind("channel")}
     text, rows = await channel_screen(context, chat_id, titles.get(chat_id) or str(chat_id))
     await respond(update, text, keyboard(rows), edit=True)
 
@@ -168,5 +168,6 @@ FEATURE = Feature(
             conversation=True,
         ),
     ),
-    handlers=(CHANNEL_CONVERSATION, CallbackQueryHandler(channel_button, pattern=r"^ch:")),
+    callbacks=(CHANNEL,),
+    handlers=(CHANNEL_CONVERSATION, CallbackQueryHandler(channel_button, pattern=CHANNEL.pattern)),
 )

@@ -26,7 +26,7 @@ async def timeline(update: Update, context: BotContext) -> None:
     caption = tr.pgettext(
         "timeline", "The partnership of the UN and Tajikistan, 1942–2028. Details: /history"
     )
-    file_id = await services.db.status_value(key)
+    file_id = await services.db.status.file_id(key)
     if file_id:
         await chat.send_photo(file_id, caption=caption)
         return
@@ -36,7 +36,7 @@ async def timeline(update: Update, context: BotContext) -> None:
         png, caption=caption, filename=f"timeline-{tr.lang}.png"
     )
     if message.photo:
-        await services.db.set_status({key: message.photo[-1].file_id})
+        await services.db.status.remember_file(key, message.photo[-1].file_id)
 
 
 async def calendar(update: Update, context: BotContext) -> None:

@@ -6,12 +6,16 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.browse import facts_by_topic, paginate
-from bot.content import TOPICS
+from bot.callbacks import CallbackData
+from bot.content.model import FACT_TOPICS
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
-from bot.render import render_fact
-from bot.ui import escape, keyboard, nav_row, parse_callback, respond
+from bot.render.html import escape
+from bot.render.items import render_fact
+from bot.ui import answer_stale, keyboard, nav_row, respond
+
+FACTS = CallbackData("facts")
 
 TOPIC_NAMES = {
     "peace": lazy_pgettext("topic", "🕊 Peace and reconciliation"),
@@ -26,8 +30,8 @@ def topic_menu(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
     tr = context.tr
     content = context.services.content.current
     rows = [
-        [(f"{tr.lazy(TOPIC_NAMES[t])} ({len(facts_by_topic(content, t))})", f"facts:{t}:0")]
-        for t in TOPICS
+        [(f"{tr.lazy(TOPIC_NAMES[t])} ({len(facts_by_topic(content, t))})", FACTS.pack(t, "0"))]
+        for t in FACT_TOPICS
         if facts_by_topic(content, t)
     ]
     return tr.pgettext("facts", "<b>Facts</b>\n\nChoose a topic:"), rows
@@ -47,29 +51,28 @@ async def facts_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.tr
-    if query.data == "facts:topics":
+    if query.data == FACTS.pack("topics"):
         await query.answer()
         text, rows = topic_menu(context)
         await respond(update, text, keyboard(rows), edit=True)
         return
-    fields = parse_callback(query.data, "facts", 2)
-    pages = fact_pages(context, tr, fields[0]) if fields and fields[0] in TOPICS else []
-    page = int(fields[1]) if fields and fields[1].isdigit() else -1
+    topic, number = FACTS.unpack(query.data, 2) or ("", "")
+    pages = fact_pages(context, tr, topic) if topic in FACT_TOPICS else []
+    page = int(number) if number.isdigit() else -1
     if not 0 <= page < len(pages):
-        await query.answer(tr.pgettext("errors", "This button is out of date."), show_alert=True)
+        await answer_stale(query, context.tr)
         return
     await query.answer()
-    topic = fields[0]  # type: ignore[index]
     header = tr.pgettext("facts", "<b>{topic}</b> · page {page} of {pages}").format(
         topic=escape(tr.lazy(TOPIC_NAMES[topic])), page=page + 1, pages=len(pages)
     )
     nav = nav_row(
         tr,
-        f"facts:{topic}:{page - 1}" if page > 0 else None,
-        f"facts:{topic}:{page + 1}" if page + 1 < len(pages) else None,
+        FACTS.pack(topic, page - 1) if page > 0 else None,
+        FACTS.pack(topic, page + 1) if page + 1 < len(pages) else None,
     )
     rows = [nav] if nav else []
-    rows.append([(tr.pgettext("facts", "« All topics"), "facts:topics")])
+    rows.append([(tr.pgettext("facts", "« All topics"), FACTS.pack("topics"))])
     await respond(update, f"{header}\n\n{pages[page]}", keyboard(rows), edit=True)
 
 
@@ -83,5 +86,6 @@ FEATURE = Feature(
             button=lazy_pgettext("main menu", "💡 Facts"),
         ),
     ),
-    handlers=(CallbackQueryHandler(facts_button, pattern=r"^facts:"),),
+    callbacks=(FACTS,),
+    handlers=(CallbackQueryHandler(facts_button, pattern=FACTS.pattern),),
 )

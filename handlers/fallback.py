@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.features import Feature
-from bot.ui import respond
+from bot.ui import answer_stale, respond
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -30,14 +30,8 @@ async def free_text(update: Update, context: BotContext) -> None:
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer(
-            context.tr.pgettext(
-                "errors", "This button is out of date. Send /start for a fresh menu."
-            ),
-            show_alert=True,
-        )
+    if update.callback_query is not None:
+        await answer_stale(update.callback_query, context.tr)
 
 
 FEATURE = Feature(

@@ -7,7 +7,8 @@ from telegram import Update
 from bot.context import BotContext
 from bot.features import Command, Feature, public_commands, staff_commands
 from bot.i18n import lazy_pgettext
-from bot.ui import escape, respond
+from bot.render.html import escape
+from bot.ui import respond
 
 
 def help_text(update: Update, context: BotContext) -> str:

@@ -6,11 +6,15 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.browse import events_in_period, paginate
+from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
-from bot.render import event_when, source_title
-from bot.ui import escape, keyboard, parse_callback, respond
+from bot.render.common import event_when, source_title
+from bot.render.html import escape
+from bot.ui import answer_stale, keyboard, respond
+
+HISTORY = CallbackData("hist")
 
 
 def period_pages(context: BotContext, index: int) -> list[str]:
@@ -63,18 +67,18 @@ def render_page(
         inner = []
         if sub > 0:
             inner.append(
-                (tr.pgettext("history", "⬆️ Earlier in this period"), f"hist:{index}:{sub - 1}")
+                (tr.pgettext("history", "⬆️ Earlier in this period"), HISTORY.pack(index, sub - 1))
             )
         if sub + 1 < len(pages):
             inner.append(
-                (tr.pgettext("history", "⬇️ Later in this period"), f"hist:{index}:{sub + 1}")
+                (tr.pgettext("history", "⬇️ Later in this period"), HISTORY.pack(index, sub + 1))
             )
         rows.append(inner)
     nav = []
     if index > 0:
-        nav.append(("◀️ " + periods[index - 1].title[tr.lang], f"hist:{index - 1}:0"))
+        nav.append(("◀️ " + periods[index - 1].title[tr.lang], HISTORY.pack(index - 1, "0")))
     if index + 1 < len(periods):
-        nav.append((periods[index + 1].title[tr.lang] + " ▶️", f"hist:{index + 1}:0"))
+        nav.append((periods[index + 1].title[tr.lang] + " ▶️", HISTORY.pack(index + 1, "0")))
     rows += [[button] for button in nav]
     return f"{header}\n\n{pages[sub]}", rows
 
@@ -90,14 +94,12 @@ async def history(update: Update, context: BotContext) -> None:
 async def history_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    fields = parse_callback(query.data, "hist", 2)
+    fields = HISTORY.unpack(query.data, 2)
     page = None
     if fields and fields[0].isdigit() and fields[1].isdigit():
         page = render_page(context, int(fields[0]), int(fields[1]))
     if page is None:
-        await query.answer(
-            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
-        )
+        await answer_stale(query, context.tr)
         return
     await query.answer()
     await respond(update, page[0], keyboard(page[1]), edit=True)
@@ -113,5 +115,6 @@ FEATURE = Feature(
             button=lazy_pgettext("main menu", "📜 History"),
         ),
     ),
-    handlers=(CallbackQueryHandler(history_button, pattern=r"^hist:"),),
+    callbacks=(HISTORY,),
+    handlers=(CallbackQueryHandler(history_button, pattern=HISTORY.pattern),),
 )

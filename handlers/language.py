@@ -5,16 +5,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import LANGUAGE
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.groups import can_manage
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
-from bot.menus import refresh_chat_menu
-from bot.ui import keyboard, language_row, main_menu_rows, respond
-
-
-def admins_only(context: BotContext) -> str:
-    return context.tr.pgettext("groups", "Only the group's admins can change its settings.")
+from bot.i18n import LANGUAGE_NAMES, lazy_pgettext
+from bot.languages import LANGUAGES
+from bot.menus import main_menu_rows, refresh_chat_menu
+from bot.ui import admins_only, answer_stale, keyboard, language_row, respond
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
@@ -26,12 +24,13 @@ async def choose_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
     chat = update.effective_chat
     assert query is not None and query.data is not None
-    lang = query.data.removeprefix("lang:")
+    fields = LANGUAGE.unpack(query.data, 1)
+    lang = fields[0] if fields else ""
     if lang not in LANGUAGES or chat is None:
-        await query.answer(context.tr.pgettext("errors", "This button is out of date."))
+        await answer_stale(query, context.tr)
         return
     if not await can_manage(context.bot, chat, query.from_user.id):
-        await query.answer(admins_only(context), show_alert=True)
+        await query.answer(admins_only(context.tr), show_alert=True)
         return
     services = context.services
     context.lang = await services.users.choose_language(chat.id, lang)
@@ -55,5 +54,6 @@ FEATURE = Feature(
             button=lazy_pgettext("main menu", "🌐 Language"),
         ),
     ),
-    handlers=(CallbackQueryHandler(choose_language, pattern=r"^lang:"),),
+    callbacks=(LANGUAGE,),
+    handlers=(CallbackQueryHandler(choose_language, pattern=LANGUAGE.pattern),),
 )

@@ -22,15 +22,14 @@ async def my_chat_member(update: Update, context: BotContext) -> None:
     chat = change.chat
     db = context.services.db
     if chat.type != Chat.PRIVATE:
-        await db.register_chat(chat.id, chat.type, chat.title)
+        await db.chats.register_chat(chat.id, chat.type, chat.title)
     status = change.new_chat_member.status
     if status in (ChatMember.BANNED, ChatMember.LEFT):
-        await db.set_blocked(chat.id, True)
+        await db.changes.set_blocked(chat.id, True, "the bot was blocked or removed")
         context.services.users.forget(chat.id)
-        await db.outbox.cancel_for_chat(chat.id, "the bot was blocked or removed")
         log.info("chat deactivated chat_id=%s status=%s", chat.id, status)
     elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER):
-        await db.set_blocked(chat.id, False)
+        await db.changes.set_blocked(chat.id, False)
         log.info("chat active chat_id=%s status=%s", chat.id, status)
 
 
@@ -39,7 +38,7 @@ async def migrated(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    await context.services.db.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+    await context.services.db.changes.migrate_chat(message.chat.id, message.migrate_to_chat_id)
     log.info("chat migrated from=%s to=%s", message.chat.id, message.migrate_to_chat_id)
 
 

@@ -16,12 +16,17 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, InlineQueryHandler, MessageHandler, filters
 
 from bot.browse import upcoming
+from bot.callbacks import CallbackData
+from bot.content.kinds import SHOWN, item_description, item_title, render_item
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
-from bot.render import KINDS, item_description, item_title, render_item, shorten
+from bot.render.html import escape
+from bot.render.items import shorten
 from bot.search import find
-from bot.ui import escape, keyboard, parse_callback, respond
+from bot.ui import answer_stale, keyboard, respond
+
+SHOW = CallbackData("show")
 
 INLINE_PAGE = 20  # results per inline page (Telegram allows 50)
 CHAT_RESULTS = 8
@@ -154,7 +159,7 @@ async def reply_with_results(update: Update, context: BotContext, text: str) -> 
     buttons = []
     for number, (kind, item) in enumerate(items, start=1):
         lines.append(f"{number}. {escape(item_title(tr, content, kind, item))}")
-        buttons.append((str(number), f"show:{kind}:{item.id}"))
+        buttons.append((str(number), SHOW.pack(kind, item.id)))
     lines += ["", tr.pgettext("search", "Press a number to read it in full.")]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     await respond(update, "\n".join(lines), keyboard(rows))
@@ -203,16 +208,15 @@ async def reply_in_group(update: Update, context: BotContext) -> None:
 async def show_item(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    fields = parse_callback(query.data, "show", 2)
+    fields = SHOW.unpack(query.data, 2)
     content = context.services.content.current
-    item = content.get(fields[0], fields[1]) if fields and fields[0] in KINDS else None
+    kind, item_id = fields if fields else ("", "")
+    item = content.get(kind, item_id) if kind in SHOWN else None
     if item is None:
-        await query.answer(
-            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
-        )
+        await answer_stale(query, context.tr)
         return
     await query.answer()
-    await respond(update, render_item(context.tr, content, fields[0], item))  # type: ignore[index]
+    await respond(update, render_item(context.tr, content, kind, item))
 
 
 FEATURE = Feature(
@@ -225,9 +229,10 @@ FEATURE = Feature(
             button=lazy_pgettext("main menu", "🔎 Search"),
         ),
     ),
+    callbacks=(SHOW,),
     handlers=(
         InlineQueryHandler(inline_query),
-        CallbackQueryHandler(show_item, pattern=r"^show:"),
+        CallbackQueryHandler(show_item, pattern=SHOW.pattern),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text),
         MessageHandler(
             filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.content.kinds import render_deep_link
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.groups import is_group
 from bot.i18n import lazy_pgettext
-from bot.render import render_deep_link
-from bot.ui import escape, keyboard, language_row, main_menu_rows, respond
+from bot.menus import main_menu_rows
+from bot.render.html import escape
+from bot.ui import keyboard, language_row, respond
 
 
 def greeting(context: BotContext, first_name: str | None) -> str:

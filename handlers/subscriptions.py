@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import CallbackData
+from bot.chat_settings import change_timezone
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.groups import can_manage
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, lazy_pgettext
+from bot.i18n import LANGUAGE_NAMES, lazy_pgettext
+from bot.languages import LANGUAGES
 from bot.menus import refresh_chat_menu
-from bot.storage import TOPICS
-from bot.ui import Button, escape, keyboard, language_row, parse_callback, respond
-from handlers.language import admins_only
+from bot.reminders import queue_reminders
+from bot.render.html import escape
+from bot.storage.chats import PUSH_TOPICS
+from bot.ui import (
+    PUSH_TOPIC_LABELS,
+    Button,
+    admins_only,
+    answer_stale,
+    keyboard,
+    language_row,
+    respond,
+)
 
 # Where readers are: Tajikistan and its neighbours, the diaspora in Russia and Europe.
 TIMEZONES = (
@@ -30,17 +40,14 @@ TIMEZONES = (
     "UTC",
 )
 
-TOPIC_LABELS = {
-    "reminders": lazy_pgettext("settings", "Anniversary reminders"),
-    "news": lazy_pgettext("settings", "News"),
-}
+SETTINGS = CallbackData("set")
 
 
-async def settings_screen(context: BotContext, user_id: int) -> tuple[str, list[list[Button]]]:
+async def settings_screen(context: BotContext, chat_id: int) -> tuple[str, list[list[Button]]]:
     tr = context.tr
     services = context.services
-    settings = await services.db.get_settings(user_id)
-    topics = await services.db.subscriptions(user_id)
+    settings = await services.db.settings.get_settings(chat_id)
+    topics = await services.db.settings.subscriptions(chat_id)
     timezone = settings.timezone or str(services.config.timezone)
     on, off = tr.pgettext("settings", "on"), tr.pgettext("settings", "off")
     lines = [
@@ -65,27 +72,27 @@ async def settings_screen(context: BotContext, user_id: int) -> tuple[str, list[
     hour = settings.reminder_hour
     rows: list[list[Button]] = [
         [
-            (("✅ " if t in topics else "⬜ ") + tr.lazy(TOPIC_LABELS[t]), f"set:topic:{t}")
-            for t in TOPICS
+            (("✅ " if t in topics else "⬜ ") + tr.lazy(PUSH_TOPIC_LABELS[t]), SETTINGS.pack("topic", t))
+            for t in PUSH_TOPICS
         ],
         [
-            (f"◀️ {(hour - 1) % 24:02d}:00", f"set:hour:{(hour - 1) % 24}"),
-            (f"⏰ {hour:02d}:00", f"set:hour:{hour}"),
-            (f"{(hour + 1) % 24:02d}:00 ▶️", f"set:hour:{(hour + 1) % 24}"),
+            (f"◀️ {(hour - 1) % 24:02d}:00", SETTINGS.pack("hour", (hour - 1) % 24)),
+            (f"⏰ {hour:02d}:00", SETTINGS.pack("hour", hour)),
+            (f"{(hour + 1) % 24:02d}:00 ▶️", SETTINGS.pack("hour", (hour + 1) % 24)),
         ],
         [
             (
                 ("🔕 " if settings.silent else "🔔 ") + tr.pgettext("settings", "Silent delivery"),
-                f"set:silent:{0 if settings.silent else 1}",
+                SETTINGS.pack("silent", 0 if settings.silent else 1),
             )
         ],
         [
             (
                 "🕐 " + tr.pgettext("settings", "Time zone: {timezone}").format(timezone=timezone),
-                "set:tzmenu:0",
+                SETTINGS.pack("tzmenu", "0"),
             )
         ],
-        [(label, "set:" + data) for label, data in language_row(context.lang)],
+        [(label, SETTINGS.pack("") + data) for label, data in language_row(context.lang)],
     ]
     return "\n".join(lines), rows
 
@@ -97,9 +104,9 @@ async def _managed_chat(update: Update, context: BotContext) -> int | None:
         return None
     if not await can_manage(context.bot, chat, user.id):
         if update.callback_query is not None:
-            await update.callback_query.answer(admins_only(context), show_alert=True)
+            await update.callback_query.answer(admins_only(context.tr), show_alert=True)
         else:
-            await respond(update, admins_only(context))
+            await respond(update, admins_only(context.tr))
         return None
     return chat.id
 
@@ -117,10 +124,12 @@ async def subscribe(update: Update, context: BotContext) -> None:
     if chat_id is None:
         return
     services = context.services
-    if chat_id != update.effective_user.id and not await services.db.chat_language(chat_id):  # type: ignore[union-attr]
+    user = update.effective_user
+    private = user is not None and chat_id == user.id
+    if not private and not await services.db.chats.chat_language(chat_id):
         # A group pushes in one language: the subscribing admin's, until they choose another.
         await services.users.choose_language(chat_id, context.lang)
-    changed = [t for t in TOPICS if await services.db.set_subscription(chat_id, t, True)]
+    changed = [t for t in PUSH_TOPICS if await services.db.changes.set_subscription(chat_id, t, True)]
     tr = context.tr
     if changed:
         intro = tr.pgettext(
@@ -128,7 +137,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
             "Done! I will send you anniversary reminders and news. "
             "Reminders come at the time set below.",
         )
-        await services.queue_reminders(only_chat=chat_id)
+        await queue_reminders(services, only_chat=chat_id)
     else:
         intro = tr.pgettext("settings", "You are already subscribed to reminders and news.")
     text, rows = await settings_screen(context, chat_id)
@@ -139,8 +148,8 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     chat_id = await _managed_chat(update, context)
     if chat_id is None:
         return
-    for topic in TOPICS:
-        await context.services.db.set_subscription(chat_id, topic, False)
+    for topic in PUSH_TOPICS:
+        await context.services.db.changes.set_subscription(chat_id, topic, False)
     await respond(
         update,
         context.tr.pgettext(
@@ -154,48 +163,46 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 async def settings_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    user_id = await _managed_chat(update, context)  # the chat being configured
-    if user_id is None:
+    chat_id = await _managed_chat(update, context)  # the chat being configured
+    if chat_id is None:
         return
     db = context.services.db
-    fields = parse_callback(query.data, "set", 2)
-    stale = context.tr.pgettext("errors", "This button is out of date.")
+    fields = SETTINGS.unpack(query.data, 2)
     if fields is None:
-        await query.answer(stale, show_alert=True)
+        await answer_stale(query, context.tr)
         return
     what, value = fields
-    if what == "topic" and value in TOPICS:
-        subscribed = value in await db.subscriptions(user_id)
-        await db.set_subscription(user_id, value, not subscribed)
+    if what == "topic" and value in PUSH_TOPICS:
+        subscribed = value in await db.settings.subscriptions(chat_id)
+        await db.changes.set_subscription(chat_id, value, not subscribed)
         if not subscribed and value == "reminders":
-            await context.services.queue_reminders(only_chat=user_id)
+            await queue_reminders(context.services, only_chat=chat_id)
     elif what == "hour" and value.isdigit() and 0 <= int(value) <= 23:
-        await db.update_settings(user_id, reminder_hour=int(value))
+        await db.changes.update_settings(chat_id, reminder_hour=int(value))
     elif what == "silent" and value in ("0", "1"):
-        await db.update_settings(user_id, silent=value == "1")
+        await db.changes.update_settings(chat_id, silent=value == "1")
     elif what == "lang" and value in LANGUAGES:
-        context.lang = await context.services.users.choose_language(user_id, value)
-        await refresh_chat_menu(context.bot, context.services, user_id, value)
+        context.lang = await context.services.users.choose_language(chat_id, value)
+        await refresh_chat_menu(context.bot, context.services, chat_id, value)
     elif what == "tz" and value.isdigit() and int(value) < len(TIMEZONES):
-        old = (await db.get_settings(user_id)).timezone or str(context.services.config.timezone)
-        new = TIMEZONES[int(value)]
-        now = context.services.now()
-        shift = (
-            now.astimezone(ZoneInfo(old)).utcoffset() - now.astimezone(ZoneInfo(new)).utcoffset()
-        )  # type: ignore[operator]
-        await db.shift_pending_reminders(user_id, int(shift.total_seconds()))
-        await db.update_settings(user_id, timezone=new)
+        await change_timezone(
+            db,
+            chat_id,
+            TIMEZONES[int(value)],
+            default=context.services.config.timezone,
+            now=context.services.now(),
+        )
     elif what == "tzmenu":
         await query.answer()
-        rows = [[(tz, f"set:tz:{i}")] for i, tz in enumerate(TIMEZONES)]
+        rows = [[(tz, SETTINGS.pack("tz", i))] for i, tz in enumerate(TIMEZONES)]
         text = context.tr.pgettext("settings", "Choose the time zone for your reminders:")
         await respond(update, text, keyboard(rows), edit=True)
         return
     else:
-        await query.answer(stale, show_alert=True)
+        await answer_stale(query, context.tr)
         return
     await query.answer()
-    text, rows = await settings_screen(context, user_id)
+    text, rows = await settings_screen(context, chat_id)
     await respond(update, text, keyboard(rows), edit=True)
 
 
@@ -226,5 +233,6 @@ FEATURE = Feature(
             in_menu=False,
         ),
     ),
-    handlers=(CallbackQueryHandler(settings_button, pattern=r"^set:"),),
+    callbacks=(SETTINGS,),
+    handlers=(CallbackQueryHandler(settings_button, pattern=SETTINGS.pattern),),
 )

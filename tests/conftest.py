@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import CONTENT_DIR
-from bot.harness import Harness
+from bot.content.model import CONTENT_DIR
+from fakegram.harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONTENT = Path(__file__).resolve().parent / "fixtures" / "content"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, read_content
+from bot.content.checks import ContentError
+from bot.content.validation import read_content
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +178,7 @@ def test_cli_exits_non_zero_with_each_error(small_content: Path) -> None:
 
 
 async def test_a_bad_content_file_never_starts_the_bot(tmp_path: Path, small_content: Path) -> None:
-    from bot.harness import Harness
+    from fakegram.harness import Harness
 
     edit(small_content / "events.toml", 'date = "1992-03-02"', 'date = "1992-13"')
     with pytest.raises(ContentError):

@@ -10,8 +10,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.fake_api import FAKE_TOKEN, FakeBotAPI
 from bot.storage import Database
+from fakegram.protocol import FAKE_TOKEN
+from fakegram.server import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = 3000
@@ -64,8 +65,8 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
     db_path = tmp_path / "bot.sqlite3"
     db = await Database.open(db_path)
     for chat in range(1, RECIPIENTS + 1):
-        await db.seen_user(chat, "en")
-        await db.set_subscription(chat, "news", True)
+        await db.chats.seen_user(chat, "en")
+        await db.changes.set_subscription(chat, "news", True)
     push_id, queued = await db.outbox.queue("news:crash", "news", {"en": "Crash test"})
     assert queued == RECIPIENTS
     await db.close()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.fake_api import Call
-from bot.harness import Harness
+from bot.reminders import queue_reminders
+from fakegram.harness import Harness
+from fakegram.records import Call
 
 UTC = dt.UTC
 # 2 March 2027, 08:00 in Dushanbe (UTC+5): an hour before the default reminder time
@@ -61,7 +62,7 @@ async def test_subscribe_and_settings_edit_in_place(bot: Harness) -> None:
     assert (await user.send("/subscribe")).last.text.startswith(
         "Вы уже подписаны на напоминания и новости"
     )
-    settings = await bot.services.db.get_settings(user.user.id)
+    settings = await bot.services.db.settings.get_settings(user.user.id)
     assert (settings.reminder_hour, settings.silent) == (10, True)
     assert (await user.press(data="set:hour:99")).last.alert
 
@@ -73,7 +74,7 @@ async def test_reminder_arrives_at_each_users_hour_in_their_language(bot: Harnes
     await tg.send("/subscribe")
     await tg.press("10:00 ▶️")  # the Tajik user wants reminders at 10:00
     start = bot.api.last_seq
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     await bot.services.sender.drain()
     assert sent_to(bot, ru.chat_id, start) == []  # 08:00: too early for anybody
     bot.set_now(dt.datetime(2027, 3, 2, 4, 0, 1, tzinfo=UTC))  # 09:00 in Dushanbe
@@ -94,7 +95,7 @@ async def test_silent_setting_sets_disable_notification(bot: Harness) -> None:
     await user.press("Silent delivery")
     start = bot.api.last_seq
     bot.set_now(dt.datetime(2027, 3, 2, 4, 30, tzinfo=UTC))
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     call = await until_sent(bot, user.chat_id, start)
     assert call.params["disable_notification"] is True
     assert (
@@ -111,9 +112,9 @@ async def test_catch_up_after_downtime_without_duplicates(bot: Harness) -> None:
     bot.set_now(dt.datetime(2027, 3, 2, 8, 0, tzinfo=UTC))  # 13:00 in Dushanbe
     await bot.start_bot()  # the start-up run catches up
     await until_sent(bot, user.chat_id, start)
-    await bot.services.queue_reminders()  # the daily job again: nothing new
+    await queue_reminders(bot.services)  # the daily job again: nothing new
     await bot.restart()
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     await bot.services.sender.drain()
     reminders = [c for c in sent_to(bot, user.chat_id, start) if "35 years ago" in c.params["text"]]
     assert len(reminders) == 1
@@ -124,7 +125,7 @@ async def test_round_anniversary_notice_a_week_ahead(bot: Harness) -> None:
     await user.send("/subscribe")
     start = bot.api.last_seq
     bot.set_now(dt.datetime(2026, 12, 25, 5, 0, tzinfo=UTC))  # a week before 1 January 2027
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     call = await until_sent(bot, user.chat_id, start)
     assert call.params["text"].startswith("🎉 <b>In a week, on 1 January: 85 years since “The name")
 
@@ -134,7 +135,7 @@ async def test_month_digest_on_the_first_and_none_for_year_precise(bot: Harness)
     await user.send("/subscribe")
     start = bot.api.last_seq
     bot.set_now(dt.datetime(2027, 5, 1, 5, 0, tzinfo=UTC))
-    queued = await bot.services.queue_reminders()
+    queued = await queue_reminders(bot.services)
     assert [q.key for q in queued] == ["digest:2027-05"]
     call = await until_sent(bot, user.chat_id, start)
     assert "В этом месяце в истории партнерства" in call.result["text"]
@@ -155,7 +156,7 @@ async def test_month_digest_on_the_first_and_none_for_year_precise(bot: Harness)
 async def test_unsubscribe_cancels_pending_and_stop_is_an_alias(bot: Harness) -> None:
     user = bot.user(language_code="en")
     await user.send("/subscribe")
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     assert (await bot.services.db.outbox.counts())["pending"] == 1
     assert "You are unsubscribed" in (await user.send("/stop")).last.text
     counts = await bot.services.db.outbox.counts()
@@ -165,10 +166,10 @@ async def test_unsubscribe_cancels_pending_and_stop_is_an_alias(bot: Harness) ->
 async def test_blocking_the_bot_stops_pushes_at_once(bot: Harness) -> None:
     user = bot.user(language_code="en")
     await user.send("/subscribe")
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     update_id = bot.api.member_update(user.user, user.chat, "member", "kicked")
     await bot.api.wait_done(update_id)
-    assert (await bot.services.db.get_user(user.user.id)).blocked  # type: ignore[union-attr]
+    assert (await bot.services.db.chats.get_user(user.user.id)).blocked  # type: ignore[union-attr]
     assert (await bot.services.db.outbox.counts())["cancelled"] == 1
     await user.send("/start")  # writing again means unblocked
-    assert not (await bot.services.db.get_user(user.user.id)).blocked  # type: ignore[union-attr]
+    assert not (await bot.services.db.chats.get_user(user.user.id)).blocked  # type: ignore[union-attr]

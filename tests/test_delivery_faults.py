@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import Harness
+from fakegram.harness import Harness
 
 
 @pytest.fixture
@@ -20,8 +20,8 @@ async def subscribe(bot: Harness, n: int) -> list[int]:
     ids = []
     for _ in range(n):
         user = bot.user(language_code="en")
-        await bot.services.db.seen_user(user.user.id, "en")
-        await bot.services.db.set_subscription(user.user.id, "news", True)
+        await bot.services.db.chats.seen_user(user.user.id, "en")
+        await bot.services.db.changes.set_subscription(user.user.id, "news", True)
         ids.append(user.user.id)
     return ids
 
@@ -70,7 +70,7 @@ async def test_each_error_of_the_bot_api_ends_as_it_should(
     assert rows[flaky]["state"] == "sent" and rows[flaky]["attempts"] == 3
     assert rows[slow]["state"] == "sent"
     assert -1001234567890 in rows and rows[-1001234567890]["state"] == "sent"
-    assert (await bot.services.db.get_user(blocked)).blocked  # type: ignore[union-attr]
+    assert (await bot.services.db.chats.get_user(blocked)).blocked  # type: ignore[union-attr]
     counts = await bot.services.db.outbox.counts(push_id)
     assert counts["pending"] == counts["inflight"] == 0
     # the blocked user is left out of the next push

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import Harness
+from fakegram.harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 

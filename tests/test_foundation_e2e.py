@@ -10,8 +10,8 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.features import Command, Feature
-from bot.harness import Harness
 from bot.i18n import lazy_pgettext
+from fakegram.harness import Harness
 from handlers import FEATURES
 
 

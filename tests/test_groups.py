@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.delivery import GROUP_MAX, RateLimiter
-from bot.fake_api import BOT_ID
-from bot.harness import Harness
+from bot.reminders import queue_reminders
+from fakegram.harness import Harness
+from fakegram.protocol import BOT_ID
 
 GROUP = -4001
 ADMIN = 777
@@ -54,10 +55,10 @@ async def test_only_group_admins_change_group_settings(bot: Harness) -> None:
     member = in_group(bot)
     refused = (await member.send("/subscribe")).last.text
     assert refused == "Only the group's admins can change its settings."
-    assert await bot.services.db.subscriptions(GROUP) == frozenset()
+    assert await bot.services.db.settings.subscriptions(GROUP) == frozenset()
     admin = in_group(bot, admin=True)
     assert (await admin.send("/subscribe")).last.text.startswith("Done!")
-    assert await bot.services.db.subscriptions(GROUP) == {"reminders", "news"}
+    assert await bot.services.db.settings.subscriptions(GROUP) == {"reminders", "news"}
     assert (
         await member.press("Русский")
     ).last.text == "Only the group's admins can change its settings."
@@ -74,7 +75,7 @@ async def test_group_subscription_receives_the_reminder(bot: Harness) -> None:
     await admin.send("/subscribe")
     start = bot.api.last_seq
     bot.set_now(dt.datetime(2027, 3, 2, 4, 0, 1, tzinfo=dt.UTC))
-    await bot.services.queue_reminders()
+    await queue_reminders(bot.services)
     call = await bot.api.wait_for_call(
         lambda c: c.method == "sendMessage" and c.params["chat_id"] == GROUP and c.error is None,
         after=start,
@@ -87,12 +88,12 @@ async def test_kicked_then_added_back_and_migration(bot: Harness) -> None:
     await admin.send("/subscribe")
     kicked = bot.api.member_update(admin.user, admin.chat, "member", "kicked")
     await bot.api.wait_done(kicked)
-    assert (await bot.services.db.get_user(GROUP)).blocked  # type: ignore[union-attr]
+    assert (await bot.services.db.chats.get_user(GROUP)).blocked  # type: ignore[union-attr]
     assert (await bot.services.db.outbox.queue("news:x", "news", {"en": "x"}))[1] == 0
     added = bot.api.member_update(admin.user, admin.chat, "left", "member")
     await bot.api.wait_done(added)
-    assert not (await bot.services.db.get_user(GROUP)).blocked  # type: ignore[union-attr]
-    assert await bot.services.db.subscriptions(GROUP) == {"reminders", "news"}  # old settings kept
+    assert not (await bot.services.db.chats.get_user(GROUP)).blocked  # type: ignore[union-attr]
+    assert await bot.services.db.settings.subscriptions(GROUP) == {"reminders", "news"}  # old settings kept
     new_id = -1009999999999
     update_id = bot.api.add_update(
         {
@@ -106,8 +107,8 @@ async def test_kicked_then_added_back_and_migration(bot: Harness) -> None:
         }
     )
     await bot.api.wait_done(update_id)
-    assert await bot.services.db.subscriptions(new_id) == {"reminders", "news"}
-    assert await bot.services.db.subscriptions(GROUP) == frozenset()
+    assert await bot.services.db.settings.subscriptions(new_id) == {"reminders", "news"}
+    assert await bot.services.db.settings.subscriptions(GROUP) == frozenset()
 
 
 async def test_channel_linking_needs_admin_rights_then_gets_news(bot: Harness) -> None:
@@ -122,7 +123,7 @@ async def test_channel_linking_needs_admin_rights_then_gets_news(bot: Harness) -
     assert linked.text.startswith("✅ Channel «UN Tajikistan news» is linked.")
     await admin.press("News")
     await admin.press("Тоҷикӣ")
-    assert await bot.services.db.subscriptions(-1005550001) == {"news"}
+    assert await bot.services.db.settings.subscriptions(-1005550001) == {"news"}
     start = bot.api.last_seq
     await admin.send("/post")
     await admin.press("Skip Русский")
@@ -158,14 +159,14 @@ async def test_forwarded_post_links_a_channel(bot: Harness) -> None:
         }
     )
     await bot.api.wait_done(update_id)
-    assert -1005550002 in [c for c, _, _ in await bot.services.db.chats("channel")]
+    assert -1005550002 in [c for c, _, _ in await bot.services.db.chats.of_kind("channel")]
 
 
 async def test_paid_broadcast_flag_and_rate(bot: Harness) -> None:
     for _ in range(60):
         user = bot.user(language_code="en")
-        await bot.services.db.seen_user(user.user.id, "en")
-        await bot.services.db.set_subscription(user.user.id, "news", True)
+        await bot.services.db.chats.seen_user(user.user.id, "en")
+        await bot.services.db.changes.set_subscription(user.user.id, "news", True)
     admin = bot.user(language_code="en", user_id=ADMIN)
     await admin.send("/post")
     await admin.press("Skip Русский")

@@ -14,9 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.fake_api import FAKE_TOKEN
-from bot.harness import Harness
 from bot.logs import REDACTED, setup_logging
+from bot.reminders import queue_reminders
+from fakegram.harness import Harness
+from fakegram.protocol import FAKE_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-for-tests"
@@ -67,7 +68,7 @@ async def test_a_full_session_logs_no_token(tmp_path: Path, small_content: Path)
                 await user.send(text)
             bot.api.fail("sendMessage", 500, times=1)  # an error with a traceback
             await user.send("/about")
-            await bot.services.queue_reminders()
+            await queue_reminders(bot.services)
             await user.inline("un")
     finally:
         logging.getLogger().handlers.clear()
@@ -133,9 +134,9 @@ async def test_health_probe_reports_a_running_bot(tmp_path: Path, small_content:
     missing = run_cli(["health"], {"DATABASE_PATH": str(tmp_path / "nothing.sqlite3")})
     assert missing.returncode == 1 and "database not found" in missing.stdout
     async with Harness(tmp_path, content_dir=small_content) as bot:
-        await bot.services.db.set_status({})  # the heartbeat job runs 0.1 s after start
+        await bot.services.db.status.set({})  # the heartbeat job runs 0.1 s after start
         for _ in range(50):
-            report = await bot.services.db.health()
+            report = await bot.services.db.status.health()
             if "last_api_ok" in report:
                 break
             import asyncio

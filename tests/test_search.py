@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.harness import Harness
 from bot.search import fold, match_expression, skeleton, stem
+from fakegram.harness import Harness
 
 
 def titles(answer: dict) -> list[str]:

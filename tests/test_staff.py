@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import ChatUser, Harness
+from fakegram.harness import ChatUser, Harness
 from handlers import FEATURES
 
 ADMIN = 777
@@ -193,7 +193,7 @@ async def test_stats_match_the_database(bot: Harness) -> None:
     await subscribers(bot, "ru", "ru", "tg")
     blocked = bot.user(language_code="en")
     await blocked.send("/start")
-    await bot.services.db.set_blocked(blocked.user.id, True)
+    await bot.services.db.changes.set_blocked(blocked.user.id, True)
     admin = bot.user(language_code="en", user_id=ADMIN)
     text = (await admin.send("/stats")).last.text
     # 3 subscribers + the blocked user + the admin

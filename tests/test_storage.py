@@ -2,16 +2,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import MIGRATIONS, Database
+from bot.storage import Database
+from bot.storage.migrations import MIGRATIONS
 
 
 async def test_schema_wal_and_migrations_are_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "db" / "bot.sqlite3"
     db = await Database.open(path)
     assert await db.schema_version() == len(MIGRATIONS)
-    row = await db._fetchone("PRAGMA journal_mode")
+    row = await db.conn.fetchone("PRAGMA journal_mode")
     assert row is not None and row[0] == "wal"
-    row = await db._fetchone("PRAGMA foreign_keys")
+    row = await db.conn.fetchone("PRAGMA foreign_keys")
     assert row is not None and row[0] == 1
     await db.close()
     db = await Database.open(path)  # reopening applies nothing twice
@@ -21,29 +22,46 @@ async def test_schema_wal_and_migrations_are_idempotent(tmp_path: Path) -> None:
 
 async def test_users_language_settings_subscriptions(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.sqlite3")
-    user = await db.seen_user(42, "en")
+    user = await db.chats.seen_user(42, "en")
     assert user.chosen_language is None and user.telegram_language == "en"
-    await db.set_language(42, "tg")
-    assert (await db.get_user(42)).chosen_language == "tg"  # type: ignore[union-attr]
-    await db.set_blocked(42, True)
-    assert (await db.get_user(42)).blocked  # type: ignore[union-attr]
-    assert not (await db.seen_user(42, "en")).blocked  # writing again unblocks
-    assert (await db.get_settings(42)).reminder_hour == 9
-    settings = await db.update_settings(42, reminder_hour=7, silent=True)
+    await db.changes.set_language(42, "tg")
+    user = await db.chats.get_user(42)
+    assert user is not None and user.chosen_language == "tg"
+    await db.changes.set_blocked(42, True)
+    user = await db.chats.get_user(42)
+    assert user is not None and user.blocked
+    assert not (await db.chats.seen_user(42, "en")).blocked  # writing again unblocks
+    assert (await db.settings.get_settings(42)).reminder_hour == 9
+    settings = await db.changes.update_settings(42, reminder_hour=7, silent=True)
     assert (settings.reminder_hour, settings.silent) == (7, True)
-    assert await db.set_subscription(42, "news", True)
-    assert not await db.set_subscription(42, "news", True)
-    assert await db.subscriptions(42) == {"news"}
+    assert await db.changes.set_subscription(42, "news", True)
+    assert not await db.changes.set_subscription(42, "news", True)
+    assert await db.settings.subscriptions(42) == {"news"}
     with pytest.raises(ValueError):
-        await db.set_language(42, "de")
+        await db.changes.set_language(42, "de")
     with pytest.raises(ValueError):
-        await db.update_settings(42, reminder_hour=24)
+        await db.changes.update_settings(42, reminder_hour=24)
     await db.close()
 
 
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.sqlite3")
-    await db._execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    await db.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     await db.close()
     with pytest.raises(RuntimeError, match="newer than this bot knows"):
         await Database.open(tmp_path / "bot.sqlite3")
+
+
+async def test_timeline_file_ids_leave_the_health_status(tmp_path: Path) -> None:
+    """Migration 6: cached file ids move to their own table; health no longer prints them."""
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await db.conn.execute("PRAGMA user_version = 5")
+    await db.conn.execute("DROP TABLE file_cache")
+    await db.status.set({"heartbeat": "1", "timeline:en:abc": "photo-38"})
+    await db.close()
+    db = await Database.open(path)
+    assert await db.status.file_id("timeline:en:abc") == "photo-38"
+    assert "timeline:en:abc" not in await db.status.health()
+    assert (await db.status.health())["heartbeat"] == "1"
+    await db.close()

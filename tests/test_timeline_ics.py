@@ -12,9 +12,11 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
-from bot.content import Content, Event, Source, read_content
-from bot.i18n import LANGUAGES, I18n
+from bot.content.model import Content, Event, Source
+from bot.content.validation import read_content
+from bot.i18n import I18n
 from bot.ics import build_calendar
+from bot.languages import LANGUAGES
 from bot.timeline_image import HEIGHT, WIDTH, _draw, font_covers, render_timeline
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -325,7 +327,7 @@ def test_calendar_29_february_falls_on_the_last_day_of_february(i18n: I18n) -> N
     source = Source("src", texts, url="https://example.org/leap")
     leap = Event("leap-day", "2000-02-29", "un", texts, texts, "src")
     plain = Event("plain-day", "2001-06-05", "un", texts, texts, "src")
-    data = build_calendar(i18n("en"), Content(sources=(source,), events=(leap, plain)))
+    data = build_calendar(i18n("en"), Content({"source": (source,), "event": (leap, plain)}))
     problems, _ = check_ics(data)
     assert problems == []
     vevents = {str(v["UID"]): v for v in Calendar.from_ical(data).walk("VEVENT")}

@@ -1,4 +1,4 @@
-"""Staff tools (ADMIN_IDS only): /post news in three languages, /broadcasts, /stats, /reload."""
+"""Staff: /post news in three languages, with previews exactly as subscribers get them."""
 
 from __future__ import annotations
 
@@ -19,20 +19,30 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcasts import Progress, news_texts, progress_text, queue_news, stats_text
-from bot.content import ContentError
+from bot.broadcasts import Progress, news_texts, progress_text, queue_news
+from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.features import STAFF, Command, Feature
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, lazy_pgettext
-from bot.ui import escape, keyboard, plain_text, respond
+from bot.i18n import LANGUAGE_NAMES, Translator, lazy_pgettext
+from bot.languages import LANGUAGES
+from bot.render.html import escape
+from bot.ui import answer_stale, keyboard, respond
+
+POST = CallbackData("post")
 
 WRITING, FALLBACK, PREVIEW = range(3)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
-MAX_RELOAD_ERRORS = 15
+
+
+def _user_data(context: BotContext) -> dict[Any, Any]:
+    """The staff member's own data (staff commands come only from users, so it exists)."""
+    data = context.user_data
+    assert data is not None
+    return data
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
-    return context.user_data.setdefault("post", {})  # type: ignore[union-attr]
+    return _user_data(context).setdefault("post", {})
 
 
 def _next_language(draft: dict[str, Any]) -> str | None:
@@ -50,17 +60,17 @@ async def _ask_text(update: Update, context: BotContext, lang: str) -> int:
         [
             (
                 tr.pgettext("post", "Skip {language}").format(language=LANGUAGE_NAMES[lang]),
-                "post:skip",
+                POST.pack("skip"),
             )
         ],
-        [(tr.pgettext("post", "✖️ Cancel"), "post:cancel")],
+        [(tr.pgettext("post", "✖️ Cancel"), POST.pack("cancel"))],
     ]
     await respond(update, text, keyboard(rows))
     return WRITING
 
 
 async def post_start(update: Update, context: BotContext) -> int:
-    context.user_data["post"] = {  # type: ignore[index]
+    _user_data(context)["post"] = {
         "key": f"news:{uuid.uuid4().hex}",
         "texts": {},
         "fallback": None,
@@ -83,8 +93,8 @@ async def _after_text(update: Update, context: BotContext) -> int:
     if len(given) == 1:
         draft["fallback"] = given[0]  # the only text there is: nothing to choose
     elif len(given) < len(LANGUAGES):
-        rows = [[(LANGUAGE_NAMES[lang], f"post:fallback:{lang}") for lang in given]]
-        rows.append([(tr.pgettext("post", "✖️ Cancel"), "post:cancel")])
+        rows = [[(LANGUAGE_NAMES[lang], POST.pack("fallback", lang)) for lang in given]]
+        rows.append([(tr.pgettext("post", "✖️ Cancel"), POST.pack("cancel"))])
         await respond(
             update,
             tr.pgettext("post", "Readers of the skipped languages get the news in:"),
@@ -117,12 +127,11 @@ async def skip_language(update: Update, context: BotContext) -> int:
 async def choose_fallback(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    lang = query.data.rsplit(":", 1)[-1]
+    fields = POST.unpack(query.data, 2)
+    lang = fields[1] if fields else ""
     draft = _draft(context)
     if not draft["texts"].get(lang):
-        await query.answer(
-            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
-        )
+        await answer_stale(query, context.tr)
         return FALLBACK
     await query.answer()
     draft["fallback"] = lang
@@ -151,7 +160,7 @@ async def _preview(update: Update, context: BotContext) -> int:
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=not draft["link_preview"]),
         )
-    counts = await context.services.db.subscribers_by_language("news")
+    counts = await context.services.db.chats.subscribers_by_language("news")
     total = sum(counts.values())
     summary = tr.pgettext(
         "post",
@@ -166,29 +175,28 @@ async def _preview(update: Update, context: BotContext) -> int:
         preview=tr.pgettext("post", "on") if draft["link_preview"] else tr.pgettext("post", "off"),
     )
     rows = [
-        [(tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)), "post:send")],
-        [(tr.pgettext("post", "🔗 Switch link previews"), "post:preview")],
-        [(tr.pgettext("post", "⚡ Switch paid broadcast"), "post:paid")],
-        [(tr.pgettext("post", "✖️ Cancel"), "post:cancel")],
+        [(tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)), POST.pack("send"))],
+        [(tr.pgettext("post", "🔗 Switch link previews"), POST.pack("preview"))],
+        [(tr.pgettext("post", "⚡ Switch paid broadcast"), POST.pack("paid"))],
+        [(tr.pgettext("post", "✖️ Cancel"), POST.pack("cancel"))],
     ]
     await chat.send_message(summary, reply_markup=keyboard(rows))
     return PREVIEW
 
 
-async def toggle_preview(update: Update, context: BotContext) -> int:
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    draft = _draft(context)
-    draft["link_preview"] = not draft["link_preview"]
-    return await _preview(update, context)
+# The preview's switches: link previews, and Telegram's paid broadcast for urgent news
+# (this broadcast only, off by default).
+SWITCHES = {"preview": "link_preview", "paid": "paid"}
 
 
-async def toggle_paid(update: Update, context: BotContext) -> int:
-    """Urgent news: Telegram's paid broadcast, for this broadcast only (off by default)."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+async def toggle(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    fields = POST.unpack(query.data, 1)
+    await query.answer()
     draft = _draft(context)
-    draft["paid"] = not draft["paid"]
+    if fields and fields[0] in SWITCHES:
+        draft[SWITCHES[fields[0]]] = not draft[SWITCHES[fields[0]]]
     return await _preview(update, context)
 
 
@@ -218,7 +226,7 @@ async def send(update: Update, context: BotContext) -> int:
             follow_progress(context, tr, message.chat_id, message.message_id, push_id),
             name=f"progress-{push_id}",
         )
-    context.user_data.pop("post", None)  # type: ignore[union-attr]
+    _user_data(context).pop("post", None)
     return ConversationHandler.END
 
 
@@ -246,7 +254,7 @@ async def follow_progress(
 async def cancel(update: Update, context: BotContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
-    context.user_data.pop("post", None)  # type: ignore[union-attr]
+    _user_data(context).pop("post", None)
     await respond(
         update,
         context.tr.pgettext("post", "Cancelled: nothing was sent."),
@@ -263,116 +271,6 @@ async def text_expected(update: Update, context: BotContext) -> int:
     return WRITING
 
 
-# -- /broadcasts --------------------------------------------------------------------------
-
-
-async def broadcasts_screen(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
-    tr = context.tr
-    db = context.services.db
-    pushes = await db.outbox.recent_pushes("news", 10)
-    if not pushes:
-        return tr.pgettext("broadcasts", "No broadcasts yet. Send /post to write one."), []
-    lines = ["<b>{}</b>".format(escape(tr.pgettext("broadcasts", "Recent broadcasts"))), ""]
-    rows = []
-    for push in pushes:
-        counts = await db.outbox.counts(push.id)
-        running = counts["pending"] + counts["inflight"] > 0 and push.stopped_at is None
-        first = next(iter(push.texts.values()), "")
-        status = (
-            tr.pgettext("broadcasts", "sending")
-            if running
-            else tr.pgettext("broadcasts", "stopped")
-            if push.stopped_at
-            else tr.pgettext("broadcasts", "finished")
-        )
-        lines.append(
-            tr.pgettext(
-                "broadcasts",
-                "#{id} · {status} · sent {sent}, failed {failed}, pending {pending}, cancelled {cancelled}",
-            ).format(
-                id=push.id,
-                status=status,
-                sent=counts["sent"],
-                failed=counts["failed"],
-                pending=counts["pending"] + counts["inflight"],
-                cancelled=counts["cancelled"],
-            )
-        )
-        lines.append(f"<i>{escape(plain_text(first)[:80])}</i>")
-        if running:
-            rows.append(
-                [
-                    (
-                        tr.pgettext("broadcasts", "⏹ Stop #{id}").format(id=push.id),
-                        f"bc:stop:{push.id}",
-                    )
-                ]
-            )
-    return "\n".join(lines), rows
-
-
-async def broadcasts(update: Update, context: BotContext) -> None:
-    text, rows = await broadcasts_screen(context)
-    await respond(update, text, keyboard(rows) if rows else None)
-
-
-async def stop_broadcast(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    user = query.from_user
-    push_id = query.data.rsplit(":", 1)[-1]
-    if user is None or user.id not in context.services.config.admin_ids or not push_id.isdigit():
-        await query.answer(
-            context.tr.pgettext("errors", "This button is out of date."), show_alert=True
-        )
-        return
-    services = context.services
-    if services.sender is not None:
-        cancelled = await services.sender.stop_push(int(push_id))
-    else:
-        cancelled = await services.db.outbox.stop_push(int(push_id))
-    await query.answer(
-        context.tr.pgettext("broadcasts", "Stopped: {count} pending messages cancelled.").format(
-            count=cancelled
-        ),
-        show_alert=True,
-    )
-    text, rows = await broadcasts_screen(context)
-    await respond(update, text, keyboard(rows) if rows else None, edit=True)
-
-
-# -- /stats and /reload -------------------------------------------------------------------
-
-
-async def stats(update: Update, context: BotContext) -> None:
-    services = context.services
-    await respond(update, await stats_text(context.tr, services.db, services.now()))
-
-
-async def reload_content(update: Update, context: BotContext) -> None:
-    tr = context.tr
-    services = context.services
-    try:
-        content = await services.content.load(services.content_dir)
-    except ContentError as exc:
-        shown = exc.problems[:MAX_RELOAD_ERRORS]
-        lines = [
-            tr.pgettext(
-                "reload",
-                "❌ <b>Content not reloaded</b>: {count} problem(s). The bot keeps serving the previous content.",
-            ).format(count=len(exc.problems)),
-            "",
-            *(f"• {escape(str(p))}" for p in shown),
-        ]
-        await respond(update, "\n".join(lines))
-        return
-    counts = ", ".join(f"{kind} {n}" for kind, n in content.counts().items())
-    await respond(
-        update,
-        tr.pgettext("reload", "✅ Content reloaded: {counts}.").format(counts=escape(counts)),
-    )
-
-
 with warnings.catch_warnings():
     # Callback buttons here belong to the staff member's own conversation (per user), which
     # is what PTB's per_message=False warning is about.
@@ -382,19 +280,19 @@ with warnings.catch_warnings():
         states={
             WRITING: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
-                CallbackQueryHandler(skip_language, pattern=r"^post:skip$"),
+                CallbackQueryHandler(skip_language, pattern=POST.pattern_for("skip")),
                 MessageHandler(~filters.COMMAND, text_expected),
             ],
-            FALLBACK: [CallbackQueryHandler(choose_fallback, pattern=r"^post:fallback:")],
+            FALLBACK: [CallbackQueryHandler(choose_fallback, pattern=POST.pattern_for("fallback"))],
             PREVIEW: [
-                CallbackQueryHandler(send, pattern=r"^post:send$"),
-                CallbackQueryHandler(toggle_preview, pattern=r"^post:preview$"),
-                CallbackQueryHandler(toggle_paid, pattern=r"^post:paid$"),
+                CallbackQueryHandler(send, pattern=POST.pattern_for("send")),
+                CallbackQueryHandler(toggle, pattern=POST.pattern_for("preview")),
+                CallbackQueryHandler(toggle, pattern=POST.pattern_for("paid")),
             ],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=r"^post:cancel$"),
+            CallbackQueryHandler(cancel, pattern=POST.pattern_for("cancel")),
         ],
         name="post",
         allow_reentry=True,
@@ -402,7 +300,7 @@ with warnings.catch_warnings():
 
 
 FEATURE = Feature(
-    name="staff",
+    name="post",
     commands=(
         Command(
             "post",
@@ -412,19 +310,6 @@ FEATURE = Feature(
             conversation=True,
         ),
         Command(
-            "broadcasts",
-            lazy_pgettext("command menu", "Staff: recent broadcasts"),
-            broadcasts,
-            staff=True,
-        ),
-        Command("stats", lazy_pgettext("command menu", "Staff: statistics"), stats, staff=True),
-        Command(
-            "reload",
-            lazy_pgettext("command menu", "Staff: reload the content"),
-            reload_content,
-            staff=True,
-        ),
-        Command(
             "cancel",
             lazy_pgettext("command menu", "Staff: cancel the current step"),
             cancel,
@@ -432,5 +317,6 @@ FEATURE = Feature(
             conversation=True,
         ),
     ),
-    handlers=(POST_CONVERSATION, CallbackQueryHandler(stop_broadcast, pattern=r"^bc:stop:")),
+    callbacks=(POST,),
+    handlers=(POST_CONVERSATION,),
 )

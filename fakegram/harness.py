@@ -19,10 +19,13 @@ from telegram.ext import TypeHandler
 
 from bot.app import BotApp, build_application
 from bot.config import Config
-from bot.content import CONTENT_DIR
+from bot.content.model import CONTENT_DIR
 from bot.context import SERVICES_KEY, Services
-from bot.fake_api import FAKE_TOKEN, Call, FakeBotAPI, FakeUser
 from bot.features import Feature
+from fakegram.protocol import FAKE_TOKEN
+from fakegram.records import Call, FakeUser
+from fakegram.server import FakeBotAPI
+from handlers import FEATURES
 
 DONE_GROUP = 1_000_000
 
@@ -143,7 +146,7 @@ class Harness:
         features: tuple[Feature, ...] | None = None,
         webhook_secret: str | None = None,
     ) -> None:
-        self.features = features
+        self.features = FEATURES if features is None else features
         self.webhook_secret = webhook_secret  # set: receive updates by webhook, not polling
         self.webhook_url = ""
         self.data_dir = data_dir

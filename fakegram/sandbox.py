@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
-from bot.fake_api import FakeBotAPI
-from bot.harness import ChatUser, Harness, Replies
+from fakegram.harness import ChatUser, Harness, Replies
+from fakegram.server import FakeBotAPI
 
 SANDBOX_USER_ID = 1001
 

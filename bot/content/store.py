@@ -1,0 +1,99 @@
+"""The content currently served: validated files written to SQLite with their search index,
+then read back, so what the bot serves is exactly what the database holds.
+
+Validation and indexing take seconds for large content, so they run only when the files
+changed since the stored copy was built (their digest is stored with it), and always on
+/reload and check-content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bot.content.kinds import BY_NAME, KINDS
+from bot.content.model import CONTENT_DIR, Content, Event
+from bot.content.validation import read_content
+from bot.search import build_docs
+from bot.storage import Database
+from bot.storage.content_index import ContentRow, SearchDoc
+
+
+def files_digest(content_dir: Path) -> str:
+    """Names and bytes of every content file and seed: changes when anything in them does."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
+        if path.suffix in (".toml", ".txt"):
+            digest.update(str(path.relative_to(content_dir)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def to_rows(content: Content) -> Iterable[ContentRow]:
+    for kind, items in content.items.items():
+        for position, item in enumerate(items):
+            topic = getattr(item, "topic", None)
+            date, month, day, period = None, None, None, None
+            if isinstance(item, Event):
+                date = item.date
+                month, day = item.when.month, item.when.day
+                found = content.period_of(item)
+                period = found.id if found else None
+            body = json.dumps(dataclasses.asdict(item), ensure_ascii=False)
+            yield ContentRow(kind, item.id, position, topic, period, date, month, day, body)
+
+
+def from_rows(rows: Iterable[ContentRow]) -> Content:
+    items: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
+    for row in sorted(rows, key=lambda r: r.position):
+        kind = BY_NAME.get(row.kind)
+        if kind is None:  # written by a release that knew more kinds
+            continue
+        data = json.loads(row.body)
+        if "quote" in data:
+            data["quote"] = tuple(data["quote"])
+        items[row.kind].append(kind.model(**data))
+    return Content({name: tuple(found) for name, found in items.items()})
+
+
+def _read_and_index(content_dir: Path) -> tuple[Content, str, list[SearchDoc]]:
+    """Digest, validation and search documents, off the event loop."""
+    digest = files_digest(content_dir)
+    content = read_content(content_dir)
+    docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
+    return content, digest, docs
+
+
+class ContentStore:
+    """Swapped as a whole, so readers see old or new, never half."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.current = Content()
+        self.version = ""
+
+    async def load(self, content_dir: Path = CONTENT_DIR, *, validate: bool = False) -> Content:
+        """Serve the files' content; validate and rebuild the stored copy only when the
+        files changed (or `validate`). Raises ContentError and changes nothing when any
+        file is invalid."""
+        stored = await self._db.content.digest()
+        if not validate and stored is not None:
+            digest = await asyncio.to_thread(files_digest, content_dir)
+            if digest == stored:
+                return await self._serve(digest)
+        content, digest, docs = await asyncio.to_thread(_read_and_index, content_dir)
+        await self._db.content.replace(to_rows(content), digest, docs)
+        return await self._serve(digest)
+
+    async def _serve(self, digest: str) -> Content:
+        self.current = from_rows(await self._db.content.items())
+        self.version = digest[:16]  # names caches of what is rendered from it
+        return self.current
+
+    def counts(self) -> dict[str, int]:
+        return self.current.counts()

@@ -1,0 +1,1 @@
+"""Telegram HTML: escaping (html), shared pieces (common), content items (items)."""

@@ -1,0 +1,135 @@
+"""The schema, one version per entry, applied in order (PRAGMA user_version counts them)."""
+
+from __future__ import annotations
+
+from bot.storage.connection import Connection
+
+# Each entry moves the schema one version up; never edit a released one, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: users, their settings and subscriptions
+    """
+    CREATE TABLE users (
+        id                INTEGER PRIMARY KEY,
+        kind              TEXT NOT NULL DEFAULT 'private'
+                          CHECK (kind IN ('private', 'group', 'supergroup', 'channel')),
+        title             TEXT,
+        language          TEXT CHECK (language IN ('ru', 'tg', 'en')),
+        telegram_language TEXT,
+        created_at        INTEGER NOT NULL,
+        last_seen_at      INTEGER NOT NULL,
+        blocked_at        INTEGER
+    );
+    CREATE TABLE settings (
+        user_id       INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        reminder_hour INTEGER NOT NULL DEFAULT 9 CHECK (reminder_hour BETWEEN 0 AND 23),
+        timezone      TEXT,
+        silent        INTEGER NOT NULL DEFAULT 0 CHECK (silent IN (0, 1))
+    );
+    CREATE TABLE subscriptions (
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        topic      TEXT NOT NULL CHECK (topic IN ('reminders', 'news')),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, topic)
+    ) WITHOUT ROWID;
+    CREATE INDEX subscriptions_by_topic ON subscriptions(topic, user_id);
+    """,
+    # 2: the content store, replaced as a whole by the loader
+    """
+    CREATE TABLE content_items (
+        kind     TEXT NOT NULL,
+        id       TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        topic    TEXT,
+        period   TEXT,
+        date     TEXT,
+        month    INTEGER,
+        day      INTEGER,
+        body     TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX content_by_day ON content_items(month, day) WHERE day IS NOT NULL;
+    CREATE TABLE content_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 3: the durable outbox: one push (texts per language), one row per recipient
+    """
+    CREATE TABLE pushes (
+        id         INTEGER PRIMARY KEY,
+        key        TEXT NOT NULL UNIQUE,
+        topic      TEXT NOT NULL CHECK (topic IN ('reminders', 'news')),
+        texts      TEXT NOT NULL,
+        options    TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        created_by INTEGER,
+        stopped_at INTEGER
+    );
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        push_id         INTEGER NOT NULL REFERENCES pushes(id),
+        chat_id         INTEGER NOT NULL,
+        lang            TEXT NOT NULL,
+        silent          INTEGER NOT NULL DEFAULT 0,
+        state           TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'inflight', 'sent', 'failed', 'cancelled')),
+        due_at          INTEGER NOT NULL,
+        expires_at      INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        sent_message_id INTEGER,
+        reason          TEXT,
+        updated_at      INTEGER NOT NULL,
+        UNIQUE (push_id, chat_id)
+    );
+    CREATE INDEX outbox_due ON outbox(due_at) WHERE state = 'pending';
+    CREATE INDEX outbox_inflight ON outbox(state) WHERE state = 'inflight';
+    CREATE INDEX outbox_by_chat ON outbox(chat_id, state);
+    CREATE INDEX outbox_updated ON outbox(updated_at, state);
+    """,
+    # 4: the search index over the content, one document per item and language
+    """
+    CREATE VIRTUAL TABLE search USING fts5(
+        kind UNINDEXED, item_id UNINDEXED, lang, keys, exact, loose,
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
+    );
+    """,
+    # 5: what the running bot reports about itself, for the health probe
+    """
+    CREATE TABLE status (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 6: pictures already uploaded to Telegram, reused by file_id (not the health status)
+    """
+    CREATE TABLE file_cache (
+        key     TEXT PRIMARY KEY,
+        file_id TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO file_cache (key, file_id)
+        SELECT key, value FROM status WHERE key LIKE 'timeline:%';
+    DELETE FROM status WHERE key LIKE 'timeline:%';
+    """,
+)
+
+
+async def schema_version(conn: Connection) -> int:
+    row = await conn.fetchone("PRAGMA user_version")
+    assert row is not None
+    return int(row[0])
+
+
+async def migrate(conn: Connection) -> None:
+    current = await schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database schema is version {current}, newer than this bot knows "
+            f"({len(MIGRATIONS)}); run a newer release"
+        )
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # executescript would COMMIT first; run statement by statement in one transaction.
+        async with conn.transaction() as tx:
+            for statement in script.split(";"):
+                if statement.strip():
+                    await tx.execute(statement)
+            await tx.execute(f"PRAGMA user_version = {version}")

@@ -1,0 +1,289 @@
+"""The durable outbox: a push (its texts per language) and one row per recipient.
+
+Rows are written before anything is sent, claimed (in flight) just before the send and
+marked after, so a crash repeats at most the rows in flight and loses none.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.storage.chats import EFFECTIVE_LANGUAGE_SQL, PUSH_TOPICS
+from bot.storage.connection import Connection, Row, now
+from bot.storage.settings import DEFAULT_REMINDER_HOUR
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    push_id: int
+    chat_id: int
+    lang: str
+    silent: bool
+    attempts: int
+
+
+class Schedule(Protocol):
+    def __call__(self, timezone: str | None, hour: int) -> tuple[int, int | None]:
+        """(deliver at, too late after) as unix times, for recipients in this time zone
+        who chose this hour. A reminder for a day is not sent once that day is over."""
+        ...
+
+
+class Outbox:
+    """The durable outbox, on the same connection and lock as everything else."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def queue(
+        self,
+        key: str,
+        topic: str,
+        texts: dict[str, str],
+        *,
+        schedule: Schedule | None = None,
+        created_by: int | None = None,
+        only_chat: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[int, int]:
+        """Create the push (once per key) and a row per subscriber of the topic, in one
+        transaction. Returns (push id, rows added): queuing twice queues once."""
+        if topic not in PUSH_TOPICS:
+            raise ValueError(f"unknown topic {topic!r}")
+        ts = now()
+        async with self._conn.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO pushes (key, topic, texts, options, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (
+                    key,
+                    topic,
+                    json.dumps(texts, ensure_ascii=False),
+                    json.dumps(options or {}),
+                    ts,
+                    created_by,
+                ),
+            )
+            row = await tx.fetchone("SELECT id, stopped_at FROM pushes WHERE key = ?", (key,))
+            assert row is not None
+            push_id = int(row[0])
+            if row[1] is not None:
+                return push_id, 0
+            recipients = """
+                FROM subscriptions sub
+                JOIN users u ON u.id = sub.user_id
+                LEFT JOIN settings s ON s.user_id = sub.user_id
+                WHERE sub.topic = ? AND u.blocked_at IS NULL
+            """
+            base_params: list[Any] = [topic]
+            if only_chat is not None:
+                recipients += " AND sub.user_id = ?"
+                base_params.append(only_chat)
+            groups: list[tuple[str | None, int, tuple[int, int | None]]] = []
+            if schedule is None:
+                groups.append((None, -1, (ts, None)))
+            else:
+                for tz, hour in await tx.fetchall(
+                    f"SELECT DISTINCT s.timezone, coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR}) "
+                    + recipients,
+                    base_params,
+                ):
+                    groups.append((tz, int(hour), schedule(tz, int(hour))))
+            added = 0
+            for tz, hour, (due_at, expires_at) in groups:
+                where, params = recipients, list(base_params)
+                if hour >= 0:
+                    where += f" AND s.timezone IS ? AND coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR}) = ?"
+                    params += [tz, hour]
+                added += await tx.execute(
+                    "INSERT INTO outbox "
+                    "(push_id, chat_id, lang, silent, due_at, expires_at, updated_at) "
+                    f"SELECT ?, sub.user_id, {EFFECTIVE_LANGUAGE_SQL}, coalesce(s.silent, 0), ?, ?, ? "
+                    + where
+                    + " ON CONFLICT (push_id, chat_id) DO NOTHING",
+                    [push_id, due_at, expires_at, ts, *params],
+                )
+        return push_id, added
+
+    async def push(self, push_id: int) -> Push | None:
+        row = await self._conn.fetchone(
+            "SELECT id, key, topic, texts, options, created_at, created_by, stopped_at "
+            "FROM pushes WHERE id = ?",
+            (push_id,),
+        )
+        return _push(row) if row else None
+
+    async def recent_pushes(self, topic: str, limit: int = 10) -> list[Push]:
+        rows = await self._conn.fetchall(
+            "SELECT id, key, topic, texts, options, created_at, created_by, stopped_at "
+            "FROM pushes WHERE topic = ? ORDER BY id DESC LIMIT ?",
+            (topic, limit),
+        )
+        return [_push(r) for r in rows]
+
+    async def stop_push(self, push_id: int) -> int:
+        """Stop a broadcast: pending rows are cancelled, sent ones stay sent."""
+        async with self._conn.transaction() as tx:
+            await tx.execute(
+                "UPDATE pushes SET stopped_at = coalesce(stopped_at, ?) WHERE id = ?",
+                (now(), push_id),
+            )
+            return await tx.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = 'broadcast stopped', "
+                "updated_at = ? WHERE push_id = ? AND state = 'pending'",
+                (now(), push_id),
+            )
+
+    async def deliveries_since(self, since: int) -> dict[str, int]:
+        rows = await self._conn.fetchall(
+            "SELECT state, count(*) FROM outbox WHERE updated_at >= ? "
+            "AND state IN ('sent', 'failed') GROUP BY state",
+            (since,),
+        )
+        result = {"sent": 0, "failed": 0}
+        result.update({r[0]: int(r[1]) for r in rows})
+        return result
+
+    async def claim(self, due_before: int, limit: int) -> list[OutboxRow]:
+        """Mark due rows in flight before sending them: a crash then repeats at most these.
+
+        Rows whose day is over are cancelled instead: yesterday's "today" is no reminder."""
+        await self._conn.execute(
+            "UPDATE outbox SET state = 'cancelled', reason = 'expired: its day was over', "
+            "updated_at = ? WHERE state = 'pending' AND due_at <= ? AND expires_at <= ?",
+            (now(), due_before, due_before),
+        )
+        rows = await self._conn.fetchall(
+            """
+            UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ?
+            WHERE id IN (
+                SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
+                ORDER BY due_at, id LIMIT ?
+            )
+            RETURNING id, push_id, chat_id, lang, silent, attempts
+            """,
+            (now(), due_before, limit),
+        )
+        return sorted(
+            (OutboxRow(int(r[0]), int(r[1]), int(r[2]), r[3], bool(r[4]), int(r[5])) for r in rows),
+            key=lambda r: r.id,
+        )
+
+    async def next_due(self) -> int | None:
+        row = await self._conn.fetchone("SELECT min(due_at) FROM outbox WHERE state = 'pending'")
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def mark_sent(self, row_id: int, message_id: int) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_message_id = ?, reason = NULL, updated_at = ? "
+            "WHERE id = ?",
+            (message_id, now(), row_id),
+        )
+
+    async def mark_failed(self, row_id: int, reason: str) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET state = 'failed', reason = ?, updated_at = ? WHERE id = ?",
+            (reason, now(), row_id),
+        )
+
+    async def mark_cancelled(self, row_id: int, reason: str) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?",
+            (reason, now(), row_id),
+        )
+
+    async def retry_later(
+        self, row_id: int, due_at: int, reason: str, *, count: bool = True
+    ) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET state = 'pending', due_at = ?, reason = ?, updated_at = ?, "
+            "attempts = attempts - ? WHERE id = ?",
+            (due_at, reason, now(), 0 if count else 1, row_id),
+        )
+
+    async def move_chat(self, row_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: send this row to its new id (unless already queued)."""
+        async with self._conn.transaction() as tx:
+            try:
+                await tx.execute(
+                    "UPDATE outbox SET chat_id = ?, state = 'pending', updated_at = ? WHERE id = ?",
+                    (new_chat_id, now(), row_id),
+                )
+            except sqlite3.IntegrityError:
+                await tx.execute(
+                    "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?",
+                    (f"chat migrated to {new_chat_id}, already queued there", now(), row_id),
+                )
+                return False
+        return True
+
+    async def release_inflight(self, ids: Iterable[int] | None = None) -> int:
+        """Back to pending: at start, what a crash left in flight; at stop, what was not sent."""
+        if ids is None:
+            return await self._conn.execute(
+                "UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'inflight'",
+                (now(),),
+            )
+        id_list = list(ids)
+        if not id_list:
+            return 0
+        marks = ",".join("?" * len(id_list))
+        return await self._conn.execute(
+            f"UPDATE outbox SET state = 'pending', attempts = attempts - 1, updated_at = ? "
+            f"WHERE state = 'inflight' AND id IN ({marks})",
+            [now(), *id_list],
+        )
+
+    async def counts(self, push_id: int | None = None) -> dict[str, int]:
+        where, params = ("WHERE push_id = ?", (push_id,)) if push_id is not None else ("", ())
+        rows = await self._conn.fetchall(
+            f"SELECT state, count(*) FROM outbox {where} GROUP BY state", params
+        )
+        result = {state: 0 for state in ("pending", "inflight", "sent", "failed", "cancelled")}
+        result.update({r[0]: int(r[1]) for r in rows})
+        return result
+
+    async def rows(self, push_id: int) -> list[dict[str, Any]]:
+        rows = await self._conn.fetchall(
+            "SELECT chat_id, lang, state, attempts, sent_message_id, reason FROM outbox "
+            "WHERE push_id = ? ORDER BY id",
+            (push_id,),
+        )
+        return [
+            dict(
+                zip(
+                    ("chat_id", "lang", "state", "attempts", "message_id", "reason"), r, strict=True
+                )
+            )
+            for r in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    id: int
+    key: str
+    topic: str
+    texts: dict[str, str]
+    options: dict[str, Any]
+    created_at: int
+    created_by: int | None
+    stopped_at: int | None
+
+
+def _push(row: Row) -> Push:
+    return Push(
+        int(row[0]),
+        row[1],
+        row[2],
+        json.loads(row[3]),
+        json.loads(row[4]),
+        int(row[5]),
+        row[6],
+        row[7],
+    )

@@ -1,0 +1,58 @@
+"""Staff: /stats (who uses the bot, what was delivered) and /reload (the content, checked)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.broadcasts import stats_text
+from bot.content.checks import ContentError
+from bot.context import BotContext
+from bot.features import Command, Feature
+from bot.i18n import lazy_pgettext
+from bot.render.html import escape
+from bot.ui import respond
+
+MAX_RELOAD_ERRORS = 15
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    services = context.services
+    await respond(update, await stats_text(context.tr, services.db, services.now()))
+
+
+async def reload_content(update: Update, context: BotContext) -> None:
+    tr = context.tr
+    services = context.services
+    try:
+        content = await services.content.load(services.content_dir, validate=True)
+    except ContentError as exc:
+        shown = exc.problems[:MAX_RELOAD_ERRORS]
+        lines = [
+            tr.pgettext(
+                "reload",
+                "❌ <b>Content not reloaded</b>: {count} problem(s). The bot keeps serving the previous content.",
+            ).format(count=len(exc.problems)),
+            "",
+            *(f"• {escape(str(p))}" for p in shown),
+        ]
+        await respond(update, "\n".join(lines))
+        return
+    counts = ", ".join(f"{kind} {n}" for kind, n in content.counts().items())
+    await respond(
+        update,
+        tr.pgettext("reload", "✅ Content reloaded: {counts}.").format(counts=escape(counts)),
+    )
+
+
+FEATURE = Feature(
+    name="staff_tools",
+    commands=(
+        Command("stats", lazy_pgettext("command menu", "Staff: statistics"), stats, staff=True),
+        Command(
+            "reload",
+            lazy_pgettext("command menu", "Staff: reload the content"),
+            reload_content,
+            staff=True,
+        ),
+    ),
+)
