@@ -79,7 +79,7 @@ async def test_reminder_arrives_at_each_users_hour_in_their_language(bot: Harnes
     assert sent_to(bot, ru.chat_id, start) == []  # 08:00: too early for anybody
     bot.set_now(dt.datetime(2027, 3, 2, 4, 0, 1, tzinfo=UTC))  # 09:00 in Dushanbe
     call = await until_sent(bot, ru.chat_id, start)
-    assert "Сегодня, 35 лет назад: Таджикистан стал членом ООН" in call.result["text"]
+    assert "В этот день 35 лет назад: Таджикистан стал членом ООН" in call.result["text"]
     assert "Источник: Сотрудничество Таджикистана и ООН" in call.result["text"]
     await bot.services.sender.drain()
     assert sent_to(bot, tg.chat_id, start) == []  # the Tajik user's hour has not come

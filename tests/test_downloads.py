@@ -44,7 +44,7 @@ async def test_file_id_survives_a_restart(harness: Harness) -> None:
     [
         ("ru", "SUMMARY:Таджикистан стал членом ООН"),
         ("tg", "SUMMARY:Тоҷикистон узви СММ шуд"),
-        ("en", "SUMMARY:Tajikistan became a member of the United Nations"),
+        ("en", "SUMMARY:Tajikistan became a Member of the United Nations"),
     ],
 )
 async def test_calendar_file_in_the_users_language(

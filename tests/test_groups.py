@@ -116,11 +116,11 @@ async def test_channel_linking_needs_admin_rights_then_gets_news(bot: Harness) -
     bot.api.add_channel("@untj_news", -1005550001, "UN Tajikistan news", bot_can_post=False)
     assert (await admin.send("/channel")).last.text.startswith("Forward me a post")
     refused = (await admin.send("@untj_news")).last.text
-    assert refused.startswith("I am not an administrator of «UN Tajikistan news»")
+    assert refused.startswith("I am not an administrator of “UN Tajikistan news”")
     bot.api.state.bot_rights[-1005550001] = {"can_post_messages": True}
     bot.api.state.members[(-1005550001, BOT_ID)] = "administrator"
     linked = (await admin.send("@untj_news")).last
-    assert linked.text.startswith("✅ Channel «UN Tajikistan news» is linked.")
+    assert linked.text.startswith("✅ Channel “UN Tajikistan news” is linked.")
     await admin.press("News")
     await admin.press("Тоҷикӣ")
     assert await bot.services.db.settings.subscriptions(-1005550001) == {"news"}
@@ -173,11 +173,11 @@ async def test_paid_broadcast_flag_and_rate(bot: Harness) -> None:
     await admin.press("Skip Тоҷикӣ")
     preview = (await admin.send("Urgent")).last
     assert (
-        "Paid broadcast (up to 1000 messages a second, paid in Telegram Stars): off."
+        "Paid broadcast (up to 1,000 messages a second, paid in Telegram Stars): off."
         in preview.text
     )
     assert (
-        "Paid broadcast (up to 1000 messages a second, paid in Telegram Stars): on."
+        "Paid broadcast (up to 1,000 messages a second, paid in Telegram Stars): on."
         in (await admin.press("Switch paid broadcast")).last.text
     )
     start = bot.api.last_seq

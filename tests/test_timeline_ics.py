@@ -305,7 +305,7 @@ def test_calendar_summaries_are_in_the_chosen_language(content: Content, i18n: I
     accession = "accession@un-tj-bot"
     assert summaries["ru"][accession] == "Таджикистан стал членом ООН"
     assert summaries["tg"][accession] == "Тоҷикистон узви СММ шуд"
-    assert summaries["en"][accession] == "Tajikistan became a member of the United Nations"
+    assert summaries["en"][accession] == "Tajikistan became a Member of the United Nations"
     assert any(re.search("[ғӣқӯҳҷ]", s) for s in summaries["tg"].values())
     assert not any(re.search("[A-Za-z]{4}", s) for s in summaries["ru"].values() if "ООН" in s)
 
