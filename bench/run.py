@@ -32,6 +32,7 @@ BENCHMARKS: tuple[tuple[str, float], ...] = (
     ("e2e_bench", 300),
     ("coldstart_bench", 300),
     ("memory_bench", 300),
+    ("fairness_bench", 300),
 )
 TITLES = {
     "search_bench": "Search latency",
@@ -39,6 +40,7 @@ TITLES = {
     "e2e_bench": "End to end: ours vs an echo bot",
     "coldstart_bench": "Cold start to the first reply",
     "memory_bench": "Memory of a reminder run",
+    "fairness_bench": "Fairness: replies while the bot works",
 }
 OUTPUT = ROOT / "docs" / "BENCHMARKS.md"
 

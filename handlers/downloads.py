@@ -7,16 +7,15 @@ import asyncio
 from telegram import Message, Update
 from telegram.constants import ChatAction
 
+from bot.content.model import Content
 from bot.context import BotContext
 from bot.features import Command, Feature
-from bot.i18n import lazy_pgettext
+from bot.i18n import Translator, lazy_pgettext
 
 
 async def timeline(update: Update, context: BotContext) -> None:
     """Rendered once per language and content version; after the first upload Telegram's
     file_id is reused (kept in the database, so it survives restarts)."""
-    from bot.timeline_image import render_timeline
-
     services = context.services
     chat = update.effective_chat
     if chat is None:
@@ -31,7 +30,7 @@ async def timeline(update: Update, context: BotContext) -> None:
         await chat.send_photo(file_id, caption=caption)
         return
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
-    png = await asyncio.to_thread(render_timeline, tr, services.content.current)
+    png = await asyncio.to_thread(_render_timeline, tr, services.content.current)
     message: Message = await chat.send_photo(
         png, caption=caption, filename=f"timeline-{tr.lang}.png"
     )
@@ -39,14 +38,25 @@ async def timeline(update: Update, context: BotContext) -> None:
         await services.db.status.remember_file(key, message.photo[-1].file_id)
 
 
-async def calendar(update: Update, context: BotContext) -> None:
+def _render_timeline(tr: Translator, content: Content) -> bytes:
+    """In a worker thread: importing matplotlib alone takes ~0.4 s, drawing ~1 s."""
+    from bot.timeline_image import render_timeline
+
+    return render_timeline(tr, content)
+
+
+def _build_calendar(tr: Translator, content: Content) -> bytes:
     from bot.ics import build_calendar
 
+    return build_calendar(tr, content)
+
+
+async def calendar(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
     tr = context.tr
-    ics = await asyncio.to_thread(build_calendar, tr, context.services.content.current)
+    ics = await asyncio.to_thread(_build_calendar, tr, context.services.content.current)
     await chat.send_document(
         ics,
         filename=f"un-tajikistan-anniversaries-{tr.lang}.ics",

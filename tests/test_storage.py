@@ -65,3 +65,55 @@ async def test_timeline_file_ids_leave_the_health_status(tmp_path: Path) -> None
     assert "timeline:en:abc" not in await db.status.health()
     assert (await db.status.health())["heartbeat"] == "1"
     await db.close()
+
+
+async def _subscribers(db: Database, count: int) -> None:
+    async with db.conn.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO users (id, created_at, last_seen_at) VALUES (?, 0, 0)",
+            [(i,) for i in range(1, count + 1)],
+        )
+        await tx.executemany(
+            "INSERT INTO subscriptions (user_id, topic, created_at) VALUES (?, 'news', 0)",
+            [(i,) for i in range(1, count + 1)],
+        )
+
+
+async def test_queuing_is_chunked_and_an_interrupted_queue_completes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big pushes are written in short transactions: other statements run in between, and a
+    queue interrupted half-way (a crash) is completed by the next run, each row once."""
+    import asyncio
+
+    from bot.storage import outbox
+
+    monkeypatch.setattr(outbox, "QUEUE_CHUNK", 50)
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    await _subscribers(db, 1000)
+    interleaved = 0
+
+    async def reader() -> None:
+        nonlocal interleaved
+        while True:
+            await db.chats.count()
+            interleaved += 1
+            await asyncio.sleep(0)
+
+    reading = asyncio.create_task(reader())
+    task = asyncio.create_task(db.outbox.queue("news:1", "news", {"ru": "x"}))
+    for _ in range(100_000):  # until part of the recipients are queued
+        if (await db.outbox.counts())["pending"] >= 300:
+            break
+    task.cancel()  # the crash: part of the recipients queued
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    partial = (await db.outbox.counts())["pending"]
+    assert 300 <= partial < 1000
+    _, added = await db.outbox.queue("news:1", "news", {"ru": "x"})
+    reading.cancel()
+    assert partial + added == 1000
+    rows = await db.conn.fetchone("SELECT count(*), count(DISTINCT chat_id) FROM outbox")
+    assert rows is not None and tuple(rows) == (1000, 1000)
+    assert interleaved > 1000 // 50  # the reader got in between the chunks
+    await db.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.storage.chats import EFFECTIVE_LANGUAGE_SQL, PUSH_TOPICS
-from bot.storage.connection import Connection, Row, now
+from bot.storage.connection import Connection, Row, Transaction, now
 from bot.storage.settings import DEFAULT_REMINDER_HOUR
 
 
@@ -25,6 +25,16 @@ class OutboxRow:
     lang: str
     silent: bool
     attempts: int
+
+
+QUEUE_CHUNK = 2000  # recipients per transaction: ~10 ms of writing each
+_HOUR_SQL = f"coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR})"
+_RECIPIENTS = """
+    FROM subscriptions sub
+    JOIN users u ON u.id = sub.user_id
+    LEFT JOIN settings s ON s.user_id = sub.user_id
+    WHERE sub.topic = ? AND u.blocked_at IS NULL
+"""
 
 
 class Schedule(Protocol):
@@ -51,8 +61,13 @@ class Outbox:
         only_chat: int | None = None,
         options: dict[str, Any] | None = None,
     ) -> tuple[int, int]:
-        """Create the push (once per key) and a row per subscriber of the topic, in one
-        transaction. Returns (push id, rows added): queuing twice queues once."""
+        """Create the push (once per key) and a row per subscriber of the topic. Returns
+        (push id, rows added): queuing twice queues once.
+
+        Recipients are written QUEUE_CHUNK chats at a time, each chunk its own short
+        transaction, so queuing a million reminders never holds the database (and every
+        reply waiting for it) for more than a few milliseconds; a crash in the middle
+        leaves a push that the next run completes, each row once (UNIQUE push, chat)."""
         if topic not in PUSH_TOPICS:
             raise ValueError(f"unknown topic {topic!r}")
         ts = now()
@@ -69,46 +84,70 @@ class Outbox:
                     created_by,
                 ),
             )
-            row = await tx.fetchone("SELECT id, stopped_at FROM pushes WHERE key = ?", (key,))
-            assert row is not None
-            push_id = int(row[0])
-            if row[1] is not None:
-                return push_id, 0
-            recipients = """
-                FROM subscriptions sub
-                JOIN users u ON u.id = sub.user_id
-                LEFT JOIN settings s ON s.user_id = sub.user_id
-                WHERE sub.topic = ? AND u.blocked_at IS NULL
-            """
-            base_params: list[Any] = [topic]
-            if only_chat is not None:
-                recipients += " AND sub.user_id = ?"
-                base_params.append(only_chat)
-            groups: list[tuple[str | None, int, tuple[int, int | None]]] = []
-            if schedule is None:
-                groups.append((None, -1, (ts, None)))
-            else:
-                for tz, hour in await tx.fetchall(
-                    f"SELECT DISTINCT s.timezone, coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR}) "
-                    + recipients,
-                    base_params,
-                ):
-                    groups.append((tz, int(hour), schedule(tz, int(hour))))
-            added = 0
-            for tz, hour, (due_at, expires_at) in groups:
-                where, params = recipients, list(base_params)
-                if hour >= 0:
-                    where += f" AND s.timezone IS ? AND coalesce(s.reminder_hour, {DEFAULT_REMINDER_HOUR}) = ?"
-                    params += [tz, hour]
-                added += await tx.execute(
-                    "INSERT INTO outbox "
-                    "(push_id, chat_id, lang, silent, due_at, expires_at, updated_at) "
-                    f"SELECT ?, sub.user_id, {EFFECTIVE_LANGUAGE_SQL}, coalesce(s.silent, 0), ?, ?, ? "
-                    + where
-                    + " ON CONFLICT (push_id, chat_id) DO NOTHING",
-                    [push_id, due_at, expires_at, ts, *params],
+            row = await tx.fetchone("SELECT id FROM pushes WHERE key = ?", (key,))
+        assert row is not None
+        push_id, added, after = int(row[0]), 0, None
+        recipients = _RECIPIENTS + (" AND sub.user_id = ?" if only_chat is not None else "")
+        base: list[Any] = [topic] + ([only_chat] if only_chat is not None else [])
+        while True:
+            async with self._conn.transaction() as tx:
+                stopped = await tx.fetchone(
+                    "SELECT stopped_at FROM pushes WHERE id = ?", (push_id,)
                 )
-        return push_id, added
+                if stopped is None or stopped[0] is not None:
+                    return push_id, added
+                # This chunk: the next QUEUE_CHUNK subscribers by chat id.
+                params = [*base] + ([after] if after is not None else [])
+                last = await tx.fetchone(
+                    "SELECT max(user_id) FROM (SELECT sub.user_id " + recipients
+                    + (" AND sub.user_id > ?" if after is not None else "")
+                    + " ORDER BY sub.user_id LIMIT ?)",
+                    [*params, QUEUE_CHUNK],
+                )
+                if last is None or last[0] is None:
+                    return push_id, added
+                chunk = recipients + " AND sub.user_id <= ?" + (
+                    " AND sub.user_id > ?" if after is not None else ""
+                )
+                chunk_params = [*base, int(last[0])] + ([after] if after is not None else [])
+                added += await self._queue_chunk(
+                    tx, push_id, ts, schedule, chunk, chunk_params
+                )
+                after = int(last[0])
+
+    async def _queue_chunk(
+        self,
+        tx: Transaction,
+        push_id: int,
+        ts: int,
+        schedule: Schedule | None,
+        where: str,
+        params: list[Any],
+    ) -> int:
+        """One row per recipient of the chunk, due at their own hour where there is a schedule."""
+        groups: list[tuple[str | None, int, tuple[int, int | None]]] = []
+        if schedule is None:
+            groups.append((None, -1, (ts, None)))
+        else:
+            for tz, hour in await tx.fetchall(
+                f"SELECT DISTINCT s.timezone, {_HOUR_SQL} " + where, params
+            ):
+                groups.append((tz, int(hour), schedule(tz, int(hour))))
+        added = 0
+        for tz, hour, (due_at, expires_at) in groups:
+            group_where, group_params = where, list(params)
+            if hour >= 0:
+                group_where += f" AND s.timezone IS ? AND {_HOUR_SQL} = ?"
+                group_params += [tz, hour]
+            added += await tx.execute(
+                "INSERT INTO outbox "
+                "(push_id, chat_id, lang, silent, due_at, expires_at, updated_at) "
+                f"SELECT ?, sub.user_id, {EFFECTIVE_LANGUAGE_SQL}, coalesce(s.silent, 0), ?, ?, ? "
+                + group_where
+                + " ON CONFLICT (push_id, chat_id) DO NOTHING",
+                [push_id, due_at, expires_at, ts, *group_params],
+            )
+        return added
 
     async def push(self, push_id: int) -> Push | None:
         row = await self._conn.fetchone(
