@@ -14,20 +14,15 @@ from fakegram.harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = read_content()
-TEXT_FIELDS = ("title", "text", "acronym", "name", "profile", "role")
 
 
 def texts(lang: str) -> list[tuple[str, str]]:
     """(where, text) of every user-visible content text in `lang`, glossary included."""
-    found = []
-    for kind, items in CONTENT.items.items():
-        for item in items:
-            fields = {"term": item.text} if kind == "term" else {}
-            for field in TEXT_FIELDS:
-                if kind != "term" and isinstance(getattr(item, field, None), dict):
-                    fields[field] = getattr(item, field)
-            found += [(f"{kind} {item.id} {f}", t[lang]) for f, t in fields.items()]
-    return found
+    return [
+        (f"{kind} {item_id} {field}", text)
+        for kind, item_id, field, text_lang, text in CONTENT.texts()
+        if text_lang == lang
+    ]
 
 
 def containing(lang: str, pattern: str) -> list[str]:

@@ -19,7 +19,6 @@ from bot.content.validation import read_content
 
 CONTENT = read_content()
 TERMS = {t.id: t.text for t in CONTENT.terms}
-TEXT_FIELDS = ("title", "text", "acronym", "name", "profile", "role")
 
 ORG = {"ru": r"ООН", "tg": r"СММ", "en": r"(?:United Nations|UN)"}
 ORG_WORDS = {"ru": ("ООН",), "tg": ("СММ",), "en": ("United Nations", "UN")}
@@ -141,15 +140,8 @@ def wrong_names(lang: str, text: str) -> list[str]:
 
 def content_texts() -> Iterator[tuple[str, str, str, str]]:
     """(where, lang, text) for every user-visible text in content/, glossary included."""
-    for kind, items in CONTENT.items.items():
-        for item in items:
-            fields = {"term": item.text} if kind == "term" else {}
-            for field in TEXT_FIELDS:
-                if kind != "term" and isinstance(getattr(item, field, None), dict):
-                    fields[field] = getattr(item, field)
-            for field, texts in fields.items():
-                for lang, text in texts.items():
-                    yield f"{kind} {item.id} {field}", lang, text
+    for kind, item_id, field, lang, text in CONTENT.texts():
+        yield f"{kind} {item_id} {field}", lang, text
 
 
 def test_every_un_body_is_named_as_in_the_glossary() -> None:

@@ -3,7 +3,8 @@ glossary terms. Every text is a table of ru, tg and en."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,17 @@ class Content:
 
     def counts(self) -> dict[str, int]:
         return {kind: len(items) for kind, items in self.items.items()}
+
+    def texts(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(kind, item id, field, language, text) of every text in every language: what the
+        checks of wording (glossary names, corrections) read."""
+        for kind, items in self.items.items():
+            for item in items:
+                for name in (f.name for f in fields(item)):
+                    value = getattr(item, name)
+                    if isinstance(value, dict):
+                        for lang, text in value.items():
+                            yield kind, item.id, name, lang, text
 
     def period_of(self, event: Event) -> Period | None:
         year = event.when.year
