@@ -10,10 +10,12 @@ handles them (bot/delivery.py, PTB's updater and rate limiter) sees no differenc
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from typing import Any
 
 import aiohttp
 import orjson
+import yarl
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -41,6 +43,7 @@ class AiohttpRequest(BaseRequest):
         "_pool",
         "_pool_size",
         "_pool_timeout",
+        "_proxies",
         "_read_timeout",
         "_session",
         "_write_timeout",
@@ -67,6 +70,7 @@ class AiohttpRequest(BaseRequest):
         # Built on first use, inside the event loop that will run it (aiohttp requires that).
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        self._proxies: dict[tuple[str, str | None], str | None] = {}  # (scheme, host) → proxy
 
     @property
     def read_timeout(self) -> float | None:
@@ -76,12 +80,24 @@ class AiohttpRequest(BaseRequest):
         connector = aiohttp.TCPConnector(
             limit=self._pool_size, limit_per_host=0, keepalive_timeout=30
         )
+        # Not trust_env: aiohttp would then look up the proxy and ~/.netrc in a thread for
+        # every request (two thread hops each); _target looks the proxy up once per URL.
         return aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": self.USER_AGENT},
-            trust_env=True,  # HTTPS_PROXY / NO_PROXY from the environment, as httpx reads them
+            cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets no cookies
             timeout=aiohttp.ClientTimeout(total=None),
         )
+
+    def _target(self, url: str) -> tuple[yarl.URL, str | None]:
+        """The URL parsed (aiohttp would parse it anyway), and the proxy the environment names
+        for its host (HTTPS_PROXY, ALL_PROXY, NO_PROXY …, as httpx reads them), looked up once
+        per host."""
+        target = yarl.URL(url)
+        key = (target.scheme, target.host)
+        if key not in self._proxies:
+            self._proxies[key] = _env_proxy(target)
+        return target, self._proxies[key]
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
@@ -129,11 +145,13 @@ class AiohttpRequest(BaseRequest):
         )
         await self._acquire(pool)
         try:
+            target, proxy = self._target(url)
             async with session.request(
                 method,
-                url,
+                target,
                 data=body,
                 headers=headers,
+                proxy=proxy,
                 timeout=timeout,
                 allow_redirects=False,  # httpx does not follow redirects either
             ) as response:
@@ -154,6 +172,14 @@ class AiohttpRequest(BaseRequest):
                 await self._pool.acquire()
         except TimeoutError as exc:
             raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from exc
+
+
+def _env_proxy(url: yarl.URL) -> str | None:
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if proxy is None or (url.host and urllib.request.proxy_bypass(url.host)):
+        return None
+    return proxy
 
 
 def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:

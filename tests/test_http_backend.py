@@ -267,3 +267,14 @@ async def test_the_bot_and_its_sender_use_the_backend(harness: Harness) -> None:
     requests = [app.bot.request, app.bot._request[0], harness.services.sender.bot.request]
     assert all(isinstance(r, TrackingRequest) for r in requests)
     assert harness.app.bot_data["api_status"].last_ok is not None  # getMe, getUpdates answered
+
+
+def test_the_proxy_comes_from_the_environment_as_for_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(key, raising=False)
+    request = AiohttpRequest()
+    url = f"https://api.telegram.org/bot{FAKE_TOKEN}/getMe"
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert request._target(url)[1] == "http://proxy.example:3128"
+    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
+    assert AiohttpRequest()._target(url)[1] is None
