@@ -17,7 +17,7 @@ import aiohttp
 import orjson
 import yarl
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -98,6 +98,18 @@ class AiohttpRequest(BaseRequest):
         if key not in self._proxies:
             self._proxies[key] = _env_proxy(target)
         return target, self._proxies[key]
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """orjson where it can; PTB's own parser (invalid UTF-8 replaced, lone surrogates kept,
+        TelegramError for what is no JSON) for whatever orjson refuses."""
+        try:
+            result = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        if not isinstance(result, dict):  # what PTB's parser would return, and fail on later
+            return BaseRequest.parse_json_payload(payload)
+        return result
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:

@@ -278,3 +278,17 @@ def test_the_proxy_comes_from_the_environment_as_for_httpx(monkeypatch: pytest.M
     assert request._target(url)[1] == "http://proxy.example:3128"
     monkeypatch.setenv("NO_PROXY", "api.telegram.org")
     assert AiohttpRequest()._target(url)[1] is None
+
+
+def test_answers_parse_as_with_ptbs_own_parser() -> None:
+    answers = [
+        b'{"ok": true, "result": {"text": "\\u0421\\u0430\\u043b\\u043e\\u043c"}}',
+        '{"ok": true, "result": {"text": "Салом 😀"}}'.encode(),
+        b'{"ok": true, "result": {"text": "cut \\ud83d"}}',  # orjson refuses a lone surrogate
+        b'{"ok": true, "result": {"text": "bad \xff utf-8"}}',
+        b'{"ok": true, "result": [1, 2.5, null, false]}',
+    ]
+    for answer in answers:
+        assert AiohttpRequest.parse_json_payload(answer) == BaseRequest.parse_json_payload(answer)
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
