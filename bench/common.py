@@ -361,6 +361,9 @@ def main(
         "--full", action="store_true", help="the sizes bench.run uses (default: small and quick)"
     )
     parser.add_argument("--json", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="run on uvloop, as python -m bot does where it can"
+    )
     if configure is not None:
         configure(parser)
     args = parser.parse_args(argv)
@@ -368,7 +371,13 @@ def main(
     report = Report(name, title)
     started = time.monotonic()
     try:
-        asyncio.run(run(args, report))
+        if args.uvloop:
+            from bot.__main__ import run_async
+
+            run_async(run(args, report))
+            report.notes.append("event loop: uvloop")
+        else:
+            asyncio.run(run(args, report))
     except Exception as exc:  # report what was measured so far, and why the rest is missing
         import traceback
 

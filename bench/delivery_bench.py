@@ -10,8 +10,11 @@ builds it, pointed at a fake Bot API that runs in a process of its own
 - limiter off: RateLimiter(None), the time until N sends came back (rows marked sent);
 - limiter on: RateLimiter(29) against a fake server that answers 429 beyond 30 sends a
   second (the fake's own sliding window): the sustained rate at the server and the 429s.
+- limiter off on PTB's HTTPXRequest: the same sends with the Bot API client the sender had
+  before bot/telegram_http.py, for comparison (information only).
 Where the limiter-off target is missed, the same sends are repeated without the outbox,
 with bare httpx, with fewer in flight and under a profiler, to show what limits them.
+Pass --uvloop to run on uvloop, as python -m bot does where it is installed.
 
     python -m bench.delivery_bench [--full]
 """
@@ -34,7 +37,7 @@ from typing import Any
 
 import httpx
 from telegram import Bot
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bench.common import (
     NEWS_TEXTS,
@@ -62,29 +65,29 @@ LIMITED_RATE = 29  # the limiter's rate (PUSH_RATE's default)
 SERVER_RATE = 30  # what the fake server allows, like Telegram's ~30 a second
 
 
-def sender_request() -> HTTPXRequest:
-    """The request object bot.app.start_delivery gives the sender's Bot (its health-tracking
-    HTTPXRequest where the bot has one)."""
+def sender_request(httpx: bool = False) -> BaseRequest:
+    """The request object bot.app.start_delivery gives the sender's Bot: its health-tracking
+    AiohttpRequest (bot/telegram_http.py); with httpx, PTB's HTTPXRequest, as it had before."""
     options: dict[str, Any] = {
         "connection_pool_size": 80,
         "read_timeout": 15,
         "connect_timeout": 10,
     }
-    try:
-        from bot.health import ApiStatus, TrackingRequest
-    except ImportError:
+    if httpx:
         return HTTPXRequest(**options)
+    from bot.health import ApiStatus, TrackingRequest
+
     return TrackingRequest(ApiStatus(), **options)
 
 
-async def make_bot(url: str) -> Bot:
+async def make_bot(url: str, httpx: bool = False) -> Bot:
     """The sender's own Bot, built as bot.app.start_delivery builds it."""
     config = Config(token=FAKE_TOKEN, api_root=url)
     bot = Bot(
         config.require_token(),
         base_url=config.base_url,
         base_file_url=config.base_file_url,
-        request=sender_request(),
+        request=sender_request(httpx),
     )
     await bot.initialize()
     return bot
@@ -154,10 +157,10 @@ async def bench_queue(tmp: Path, users: int, report: Report) -> None:
 # -- limiter off ----------------------------------------------------------------------------
 
 
-async def bench_unlimited(tmp: Path, sends: int, report: Report) -> None:
-    db = await fresh_db(tmp / "unlimited.sqlite3", sends)
+async def bench_unlimited(tmp: Path, sends: int, report: Report, httpx: bool = False) -> None:
+    db = await fresh_db(tmp / f"unlimited{'-httpx' if httpx else ''}.sqlite3", sends)
     async with FakeServer() as server:
-        bot = await make_bot(server.url)
+        bot = await make_bot(server.url, httpx)
         try:
             sender = Sender(db, bot, limiter=RateLimiter(None))
             cpu_before, server_before = cpu_seconds(), (await server.stats())["cpu_s"]
@@ -170,6 +173,17 @@ async def bench_unlimited(tmp: Path, sends: int, report: Report) -> None:
     arrivals = sorted(stats["arrivals"])
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
     sent = max(sender.stats.sent, 1)
+    if httpx:
+        report.add(
+            info(
+                "off_rate_httpx",
+                "… the same on PTB's HTTPXRequest (the sender's client before issue 15)",
+                sender.stats.sent / elapsed,
+                f"msg/s ({cpu / sent * 1000:.2f} ms CPU each)",
+                digits=0,
+            )
+        )
+        return
     report.add(
         at_least(
             "off_rate",
@@ -493,6 +507,8 @@ async def run(args: argparse.Namespace, report: Report) -> None:
         await bench_queue(tmp, queue_users, report)
         log(f"delivery: {sends:,} sends, limiter off")
         await bench_unlimited(tmp, sends, report)
+        log(f"delivery: {sends:,} sends, limiter off, PTB's HTTPXRequest")
+        await bench_unlimited(tmp, sends, report, httpx=True)
         log(f"delivery: limiter on for ~{seconds:.0f} s")
         await bench_limited(tmp, seconds, report)
         off = next(m for m in report.metrics if m.key == "off_rate")

@@ -61,7 +61,8 @@ def build_application(
         ApplicationBuilder()
         .token(config.require_token())
         .request(TrackingRequest(api_status, connection_pool_size=64))
-        .get_updates_request(TrackingRequest(api_status, read_timeout=30))
+        # Long polling holds one request at a time (two while one is being torn down).
+        .get_updates_request(TrackingRequest(api_status, connection_pool_size=2, read_timeout=30))
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .context_types(ContextTypes(context=BotContext))

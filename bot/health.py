@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from telegram.request import HTTPXRequest
+from bot.telegram_http import AiohttpRequest
 
 HEARTBEAT_EVERY = 30.0  # seconds between status writes
 STALE_AFTER = 120.0  # a heartbeat older than this means the bot is not running
@@ -15,8 +15,9 @@ class ApiStatus:
     last_ok: float | None = None
 
 
-class TrackingRequest(HTTPXRequest):
-    """HTTPXRequest that remembers when the Bot API last answered (any non-5xx answer)."""
+class TrackingRequest(AiohttpRequest):
+    """The bot's Bot API client (bot/telegram_http.py) that remembers when the Bot API last
+    answered (any non-5xx answer)."""
 
     def __init__(self, status: ApiStatus, **kwargs: Any) -> None:
         super().__init__(**kwargs)
