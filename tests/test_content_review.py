@@ -250,3 +250,33 @@ def test_english_interface_strings() -> None:
     english = [m for m in re.findall(r'msgstr(?:\[\d\])? "(.*)"', catalog) if "{title}" in m]
     assert english and not [m for m in english if "«" in m]
     assert "up to 1,000 messages a second" in catalog
+
+
+# -- second reading (a fresh pair of eyes) --------------------------------------------------
+
+
+def test_resolution_738_is_called_a_recommendation_not_a_decision() -> None:
+    fact = item("fact", "security-council-resolution-738").text
+    assert "рекомендация, а не решение" in fact["ru"] and "Решение Совета" not in fact["ru"]
+    assert "тавсия буд, на қарор" in fact["tg"] and "Қарори Шӯрои" not in fact["tg"]
+    assert "a recommendation, not a decision" in fact["en"]
+
+
+def test_tajik_name_of_the_general_agreement() -> None:
+    assert item("term", "general-agreement").text["tg"] == (
+        "Созишномаи умумии истиқрори сулҳ ва ризоияти миллӣ дар Тоҷикистон"
+    )
+    assert containing("tg", r"барқарории сулҳ") == []
+
+
+def test_one_word_per_concept_in_the_interfaces() -> None:
+    ru = (ROOT / "locales/ru/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    ru_strings = " ".join(re.findall(r'msgstr(?:\[\d\])? "(.*)"', ru))
+    assert not re.search(r"(?i)агентств", ru_strings)  # «учреждения ООН», as in the content
+    assert "памятные даты {reminders}" not in ru_strings
+    tg = (ROOT / "locales/tg/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    assert msgstr("tg", "settings", "Anniversary reminders") == "Ёдраскуниҳо"
+    assert "санаҳои хотиравӣ {reminders}" not in tg and "Фиристодани пулакӣ" not in tg
+    assert msgstr("tg", "reminder", "Today, {n} year ago: {title}")[1] == (
+        "Дар ҳамин рӯз, {n} сол пеш: {title}"
+    )

@@ -85,7 +85,7 @@ async def test_reminder_arrives_at_each_users_hour_in_their_language(bot: Harnes
     assert sent_to(bot, tg.chat_id, start) == []  # the Tajik user's hour has not come
     bot.set_now(dt.datetime(2027, 3, 2, 5, 0, 1, tzinfo=UTC))
     call = await until_sent(bot, tg.chat_id, start)
-    assert "Имрӯз, 35 сол пеш: Тоҷикистон узви СММ шуд" in call.result["text"]
+    assert "Дар ҳамин рӯз, 35 сол пеш: Тоҷикистон узви СММ шуд" in call.result["text"]
     assert call.params.get("disable_notification") in (None, False)
 
 

@@ -80,7 +80,7 @@ async def test_group_subscription_receives_the_reminder(bot: Harness) -> None:
         lambda c: c.method == "sendMessage" and c.params["chat_id"] == GROUP and c.error is None,
         after=start,
     )
-    assert "Имрӯз, 35 сол пеш" in call.params["text"]
+    assert "Дар ҳамин рӯз, 35 сол пеш" in call.params["text"]
 
 
 async def test_kicked_then_added_back_and_migration(bot: Harness) -> None:
