@@ -35,7 +35,7 @@ from bench.common import (
     percentile,
 )
 from bot.content import CONTENT_DIR, Content, read_content, to_rows
-from bot.search import build_docs, find, match_expression, rank
+from bot.search import build_docs, build_index, find, match_expression, rank, set_vocabulary
 from bot.storage import WEIGHT_EXACT, WEIGHT_KEYS, WEIGHT_LOOSE, Database
 
 TARGET_P95_MS = 10.0
@@ -91,8 +91,9 @@ async def load(db: Database, content: Content) -> float:
     """Load `content` as ContentStore.load does (minus reading files); seconds taken."""
     started = time.perf_counter()
     counts = Counter({kind: len(items) for kind, items in content.by_kind().items()})
-    docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
+    docs, vocabulary = build_index(content)
     await db.replace_content(to_rows(content), {"counts": json.dumps(counts)}, docs)
+    set_vocabulary(db, vocabulary)
     return time.perf_counter() - started
 
 

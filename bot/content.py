@@ -134,6 +134,7 @@ class Term:
     id: str
     text: Texts
     source: str | None = None
+    aliases: tuple[str, ...] = ()  # other abbreviations and spellings people search by
 
 
 @dataclass(frozen=True)
@@ -520,9 +521,17 @@ def read_content(content_dir: Path = CONTENT_DIR) -> Content:
     def build_term(r: dict[str, Any], i: str) -> Term | None:
         text = c.texts({"t": {k: r.get(k) for k in LANGUAGES if k in r}}, i, "t")
         source = c.string(r, i, "source", False)
-        return Term(i, text, source)
+        aliases = r.get("aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in aliases
+        ):
+            c.problem(i, "aliases", 'must be a list of texts in quotes, e.g. ["ЮНМОТ"]')
+            aliases = []
+        return Term(i, text, source, tuple(a.strip() for a in aliases))
 
-    terms = _parse_items(raw, c, {"ru", "tg", "en", "source", "note"}, build_term)
+    terms = _parse_items(
+        raw, c, {"ru", "tg", "en", "source", "note", "aliases"}, build_term
+    )
     problems += c.problems
 
     if problems:
@@ -600,8 +609,9 @@ def from_rows(rows_by_kind: dict[str, list[ContentRow]]) -> Content:
         items = []
         for row in rows_by_kind.get(kind, []):
             data = json.loads(row.body)
-            if "quote" in data:
-                data["quote"] = tuple(data["quote"])
+            for name in ("quote", "aliases"):
+                if name in data:
+                    data[name] = tuple(data[name])
             items.append(_TYPES[kind](**data))
         return tuple(items)
 
@@ -616,13 +626,14 @@ def from_rows(rows_by_kind: dict[str, list[ContentRow]]) -> Content:
     )
 
 
-def _read_and_index(content_dir: Path) -> tuple[Content, list[tuple[str, ...]]]:
-    """Validation and search documents, off the event loop (seconds for large content)."""
-    from bot.search import build_docs
+def _read_and_index(content_dir: Path) -> tuple[Content, list[tuple[str, ...]], Any]:
+    """Validation, search documents and their vocabulary, off the event loop (seconds for
+    large content)."""
+    from bot.search import build_index
 
     content = read_content(content_dir)
-    docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
-    return content, docs
+    docs, vocabulary = build_index(content)
+    return content, docs, vocabulary
 
 
 class ContentStore:
@@ -640,9 +651,12 @@ class ContentStore:
         """
         import asyncio
 
-        content, docs = await asyncio.to_thread(_read_and_index, content_dir)
+        from bot.search import set_vocabulary
+
+        content, docs, vocabulary = await asyncio.to_thread(_read_and_index, content_dir)
         counts = Counter({kind: len(items) for kind, items in content.by_kind().items()})
         await self._db.replace_content(to_rows(content), {"counts": json.dumps(counts)}, docs)
+        set_vocabulary(self._db, vocabulary)
         rows = {kind: await self._db.content_items(kind) for kind in FILES}
         self.current = from_rows(rows)
         digest = hashlib.sha256()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.content import Agency, Contact, Content, Event, Fact, Source
+from bot.content import Agency, Contact, Content, Event, Fact, Period, Source
 from bot.dates import PartialDate
 from bot.i18n import Translator
 from bot.ui import escape
@@ -80,7 +80,39 @@ def render_contact(tr: Translator, content: Content, contact: Contact) -> str:
     return "\n".join(lines)
 
 
-KINDS = ("event", "fact", "agency", "contact")
+PERIOD_EVENTS = 12  # events listed under a period found by search; /history has them all
+
+
+def period_span(tr: Translator, period: Period) -> str:
+    if period.end:
+        return f"{period.start}–{period.end}"
+    return tr.pgettext("history", "{start} and beyond").format(start=period.start)
+
+
+def render_period(tr: Translator, content: Content, period: Period) -> str:
+    from bot.browse import events_in_period
+
+    events = events_in_period(content, period)
+    lines = [
+        f"🗓 <b>{escape(period_span(tr, period))}</b>",
+        f"<b>{escape(period.title[tr.lang])}</b>",
+    ]
+    lines.append("")
+    for event in events[:PERIOD_EVENTS]:
+        lines.append(f"• {escape(event_when(tr, event))} — {escape(event.title[tr.lang])}")
+    if len(events) > PERIOD_EVENTS:
+        more = len(events) - PERIOD_EVENTS
+        lines.append(
+            escape(
+                tr.npgettext(
+                    "timeline", "and {count} more event", "and {count} more events", more
+                ).format(count=more)
+            )
+        )
+    return "\n".join(lines)
+
+
+KINDS = ("event", "fact", "agency", "contact", "period")
 
 
 def render_deep_link(tr: Translator, content: Content, payload: str) -> str | None:
@@ -96,6 +128,7 @@ def render_item(tr: Translator, content: Content, kind: str, item: Any) -> str:
         "fact": render_fact,
         "agency": render_agency,
         "contact": render_contact,
+        "period": render_period,
     }
     return renderers[kind](tr, content, item)
 
@@ -117,6 +150,8 @@ def item_title(tr: Translator, content: Content, kind: str, item: Any) -> str:
         agency = content.get("agency", item.agency)
         suffix = f" ({agency.acronym[tr.lang]})" if agency else ""
         return f"{item.name[tr.lang]}{suffix}"
+    if kind == "period":
+        return f"{period_span(tr, item)} — {item.title[tr.lang]}"
     raise ValueError(kind)
 
 
@@ -129,4 +164,9 @@ def item_description(tr: Translator, content: Content, kind: str, item: Any) -> 
         return shorten(item.profile[tr.lang], 120)
     if kind == "contact":
         return shorten(item.role[tr.lang], 120)
+    if kind == "period":
+        from bot.browse import events_in_period
+
+        titles = [e.title[tr.lang] for e in events_in_period(content, item)[:4]]
+        return shorten("; ".join(titles), 120)
     raise ValueError(kind)

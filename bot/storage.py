@@ -551,8 +551,15 @@ class Database:
             )
         return [(r[0], r[1], r[2], float(r[3])) for r in rows]
 
-    async def search_count(self, match: str) -> int:
-        row = await self._fetchone("SELECT count(*) FROM search WHERE search MATCH ?", (match,))
+    async def search_count(self, match: str, cap: int | None = None) -> int:
+        """Documents matching; with `cap`, counting stops there (cap + 1 means "more")."""
+        if cap is None:
+            row = await self._fetchone("SELECT count(*) FROM search WHERE search MATCH ?", (match,))
+        else:
+            row = await self._fetchone(
+                "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ? LIMIT ?)",
+                (match, cap + 1),
+            )
         return int(row[0]) if row else 0
 
     async def content_items(self, kind: str) -> list[ContentRow]:

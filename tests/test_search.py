@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from bot.content import CONTENT_DIR, read_content
 from bot.harness import Harness
-from bot.search import fold, match_expression, skeleton, stem
+from bot.search import build_index, fold, match_expression, skeleton, stem
+from bot.search.vocabulary import Vocabulary
 
 
 def titles(answer: dict) -> list[str]:
@@ -30,38 +32,52 @@ def test_folding_and_transliteration_meet() -> None:
     assert skeleton("Душанбе") == skeleton("dushanbe")
     assert skeleton("ООН") == skeleton("oon")
     assert (
-        stem("ледники") == "ледник" and stem("пиряххо") == "пирях" and stem("glaciers") == "glacier"
+        stem("ледники", "ru") == "ледник"
+        and stem("пиряхҳо", "tg") == "пирях"
+        and stem("glaciers", "en") == "glacier"
     )
 
 
-@pytest.mark.parametrize(
-    "hostile",
-    [
-        '"',
-        '""',
-        "*",
-        "NEAR(a b)",
-        "a - b",
-        "(x OR y)",
-        "col:umn",
-        "a AND NOT b",
-        "^x",
-        "🙂🇹🇯",
-        "x" * 500,
-        "'; DROP TABLE users; --",
-        "../../etc/passwd",
-        "<b>bold</b>",
-    ],
-)
-def test_user_text_never_becomes_fts_syntax(hostile: str) -> None:
-    expression = match_expression(hostile)
-    if expression is None:
-        return
-    # only our own syntax: column filters, quoted \\w+ tokens with a prefix star, AND/OR
-    leftover = re.sub(r'(keys|exact|loose) : "\w+"\*', "", expression)
-    assert re.fullmatch(r"[()\sORbusAND]*", leftover.replace("OR", "").replace("AND", "")), (
-        expression
-    )
+HOSTILE = [
+    '"',
+    '""',
+    "*",
+    "NEAR(a b)",
+    "a - b",
+    "(x OR y)",
+    "col:umn",
+    "a AND NOT b",
+    "^x",
+    "🙂🇹🇯",
+    "x" * 500,
+    "'; DROP TABLE users; --",
+    "../../etc/passwd",
+    "<b>bold</b>",
+]
+# What our own expressions are made of: a column, a quoted \w+ token (a prefix star at
+# most), NEAR over quoted tokens for a date's words; joined by parentheses, OR and AND.
+OUR_TOKEN = re.compile(r'(keys|exact|loose|\{keys exact\}) : (?:"\w+"\*?|NEAR\((?:"\w+" ?)+, 2\))')
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return build_index(read_content(CONTENT_DIR))[1]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_user_text_never_becomes_fts_syntax(hostile: str, vocabulary: Vocabulary) -> None:
+    words = [w for w in re.findall(r"\w+", hostile.replace("_", " ")) if len(w) > 1]
+    without = match_expression(hostile)
+    # Without a vocabulary every word of two letters or more is searched, nothing else.
+    assert (without is None) == (not words), without
+    for expression in (without, match_expression(hostile, vocabulary)):
+        if expression is None:
+            continue
+        leftover = OUR_TOKEN.sub("", expression)
+        assert re.fullmatch(r"(?:[()\s]|OR|AND)*", leftover), expression
+        quoted = re.findall(r'"(\w+)"', expression)
+        assert quoted and all(len(q) <= 40 for q in quoted), expression
+        assert not {'"', "*"} & set(OUR_TOKEN.sub("", expression)), expression
 
 
 # -- inline mode end to end -----------------------------------------------------------
