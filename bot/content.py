@@ -529,9 +529,7 @@ def read_content(content_dir: Path = CONTENT_DIR) -> Content:
             aliases = []
         return Term(i, text, source, tuple(a.strip() for a in aliases))
 
-    terms = _parse_items(
-        raw, c, {"ru", "tg", "en", "source", "note", "aliases"}, build_term
-    )
+    terms = _parse_items(raw, c, {"ru", "tg", "en", "source", "note", "aliases"}, build_term)
     problems += c.problems
 
     if problems:

@@ -255,13 +255,16 @@ class Query:
 
     groups: list[Group] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)  # typed word → shown correction
-    words: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # lower-cased
+    typed: list[str] = field(default_factory=list)  # as typed
 
     def shown(self) -> str | None:
         """The query as searched, when a word was corrected: «ледники» for «леднеки»."""
         if not self.corrected:
             return None
-        return " ".join(self.corrected.get(w, w) for w in self.words)
+        return " ".join(
+            self.corrected.get(w, t) for w, t in zip(self.words, self.typed, strict=True)
+        )
 
 
 def _date_group(date: DateQuery) -> Group:
@@ -298,21 +301,28 @@ def _word_group(word: str, last: bool, vocabulary: Vocabulary | None, query: Que
             group.append(Alt(skeleton(folded), prefix=True, column="loose"))
     if not group and vocabulary is not None:
         fixes = vocabulary.exact.correct(folded)
+        shown = [vocabulary.display(f, folded) for f in fixes]
         for form in sorted(forms - {folded}):  # леднеки → леднек ≈ ледник
-            fixes = fixes or vocabulary.exact.correct(form)
+            if not fixes:
+                fixes = vocabulary.exact.correct(form)
+                # the typed ending kept on the corrected stem: «ледники», as meant
+                ending = folded[len(form) :] if folded.startswith(form) else ""
+                shown = [f + ending if ending else vocabulary.display(f, folded) for f in fixes]
         loose_fixes = [] if fixes else vocabulary.loose.correct(skeleton(folded))
+        shown = shown if fixes else [vocabulary.display(f, folded) for f in loose_fixes]
         group += [Alt(f, column=c) for f in fixes for c in ("keys", "exact")]
         group += [Alt(f, column="loose") for f in loose_fixes]
-        for fix in fixes or loose_fixes:
-            query.corrected.setdefault(word, vocabulary.display(fix))
+        if shown:
+            query.corrected[word] = shown[0]
     return group
 
 
 def parse(text: str, vocabulary: Vocabulary | None = None) -> Query:
     """The groups of a user's query; no groups for a query with no searchable word."""
     text = text[:MAX_QUERY]
-    words = [w.lower() for w in tokens(text)]
-    query = Query(words=words)
+    typed = tokens(text)
+    words = [w.lower() for w in typed]
+    query = Query(words=words, typed=typed)
     dates, used = find_dates(text.lower(), words)
     query.groups += [_date_group(d) for d in dates]
     rest = [w for i, w in enumerate(words) if i not in used and (len(w) > 1 or w.isdigit())]

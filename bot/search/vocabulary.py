@@ -73,5 +73,15 @@ class Vocabulary:
         self.shown = shown  # folded or skeleton form → a word as the content writes it
         self.named = named or {}  # an agency's acronym (folded, skeleton) → (kind, id)
 
-    def display(self, form: str) -> str:
-        return self.shown.get(form, form)
+    def display(self, form: str, typed: str) -> str:
+        """A correction as the content writes it: of the words that start with the
+        corrected form (a stem: ледник), the one nearest to what was typed (ледники)."""
+        i = bisect.bisect_left(self.exact.sorted, form)
+        near: list[str] = []
+        for word in self.exact.sorted[i : i + 50]:
+            if not word.startswith(form):
+                break
+            if word in self.shown and len(word) <= len(form) + 4:
+                near.append(word)
+        best = min(near, key=lambda w: (Levenshtein.distance(w, typed), w), default=form)
+        return self.shown.get(best, best)
