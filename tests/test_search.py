@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bot.content import CONTENT_DIR, read_content
+from bot.content import CONTENT_DIR, ContentError, read_content
 from bot.harness import Harness
 from bot.search import build_index, fold, match_expression, skeleton, stem
 from bot.search.vocabulary import Vocabulary
@@ -395,3 +396,18 @@ async def test_chat_says_which_query_it_searched_after_a_correction(harness: Har
     assert (await harness.user(language_code="en").send("glaciers")).last.text.startswith(
         "Found for “glaciers”:"
     )
+
+
+# -- the glossary's aliases field ----------------------------------------------------------
+
+
+def test_glossary_aliases_are_read_and_checked(small_content: Path) -> None:
+    glossary = small_content / "glossary.toml"
+    original = glossary.read_text(encoding="utf-8")
+    glossary.write_text(original + 'aliases = ["ЮН", "Об. Нации"]\n', encoding="utf-8")
+    term = read_content(small_content).terms[0]
+    assert term.aliases == ("ЮН", "Об. Нации")
+    glossary.write_text(original + 'aliases = "ЮН"\n', encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        read_content(small_content)
+    assert "glossary.toml [un] aliases: must be a list of texts" in str(info.value.problems[0])

@@ -175,11 +175,14 @@ def build_index(content: Content) -> tuple[list[tuple[str, ...]], Vocabulary]:
     """The rows for Database.replace_content and the vocabulary of the same documents."""
     rows: list[tuple[str, ...]] = []
     exact: list[str] = []
+    keys: list[str] = []
     loose: list[str] = []
     shown: dict[str, str] = {}
     for doc in build_docs(content):
         rows.append((doc.kind, doc.item_id, doc.lang, doc.keys, doc.exact, doc.loose))
-        words = set(doc.keys.split()) | set(doc.exact.split())
+        key_words = set(doc.keys.split())
+        words = key_words | set(doc.exact.split())
+        keys += key_words
         exact += words
         loose += {skeleton(w) for w in words}
     named: dict[str, tuple[str, str]] = {}
@@ -196,7 +199,7 @@ def build_index(content: Content) -> tuple[list[tuple[str, ...]], Vocabulary]:
                 lowered = word.lower()
                 shown.setdefault(fold(lowered), lowered)
                 shown.setdefault(skeleton(lowered), lowered)
-    return rows, Vocabulary(exact, loose, shown, named)
+    return rows, Vocabulary(exact, loose, shown, named, keys)
 
 
 _VOCABULARIES: weakref.WeakKeyDictionary[Database, Vocabulary] = weakref.WeakKeyDictionary()
@@ -379,7 +382,38 @@ def _all(groups: list[Group], keys_only: bool = False) -> str | None:
     return " AND ".join(rendered) if rendered else None
 
 
-async def _run(db: Database, groups: list[list[Group]], lang: str, limit: int) -> list[Hit]:
+def estimate(vocabulary: Vocabulary, groups: list[Group], keys_only: bool = False) -> int:
+    """At most how many documents (of all languages) hold every group, from the words'
+    document counts; BROAD + 1 means "maybe more". Saves counting in SQLite."""
+    cap = BROAD + 1
+    least = cap
+    for group in groups:
+        total = 0
+        for alt in group:
+            if alt.column == "near" and not keys_only:
+                total += min(vocabulary.exact.frequency(w, False, cap) for w in alt.near)
+            elif alt.column == "loose" and not keys_only:
+                total += vocabulary.loose.frequency(alt.token, alt.prefix, cap)
+            elif alt.column == "keys" or (keys_only and alt.column == "text"):
+                total += vocabulary.keys.frequency(alt.token, alt.prefix, cap)
+            elif not keys_only and alt.column in ("text", "exact"):
+                total += vocabulary.exact.frequency(alt.token, alt.prefix, cap)
+            if total >= cap:
+                break
+        least = min(least, total)
+    return min(least, cap)
+
+
+async def _few(db: Database, match: str, bound: int | None) -> bool:
+    """Whether at most BROAD documents match: from the bound when it tells, else counted."""
+    if bound is not None and bound <= BROAD:
+        return True
+    return await db.search_count(match, cap=BROAD) <= BROAD
+
+
+async def _run(
+    db: Database, groups: list[list[Group]], lang: str, limit: int, vocabulary: Vocabulary | None
+) -> list[Hit]:
     """Documents matching any of the `groups` lists (each group required), best first.
 
     The user's own language first and the others only when it brought fewer than `limit`
@@ -389,11 +423,13 @@ async def _run(db: Database, groups: list[list[Group]], lang: str, limit: int) -
     """
     match = " OR ".join(f"({m})" for m in (_all(g) for g in groups) if m)
     own = f'({match}) AND lang : "{lang}"'
-    if await db.search_count(own, cap=BROAD) > BROAD:
+    bound = sum(estimate(vocabulary, g) for g in groups) if vocabulary else None
+    if not await _few(db, own, bound):
         keys = " OR ".join(f"({m})" for m in (_all(g, True) for g in groups) if m)
+        keys_bound = sum(estimate(vocabulary, g, True) for g in groups) if vocabulary else None
         rows = []
         own_keys = f'({keys}) AND lang : "{lang}"'
-        if keys and await db.search_count(own_keys, cap=BROAD) <= BROAD:
+        if keys and keys_bound != 0 and await _few(db, own_keys, keys_bound):
             rows = await db.search(own_keys, limit)
         rows += await db.search(own, limit, ranked=False)
         return rank(rows, lang)
@@ -412,7 +448,7 @@ async def search(db: Database, text: str, lang: str, limit: int = LIMIT) -> Resu
     groups = query.groups
     if not groups:
         return Result([])
-    hits = await _run(db, [groups], lang, limit)
+    hits = await _run(db, [groups], lang, limit, vocabulary)
     named = vocabulary.named.get(" ".join(fold(w) for w in query.words)) if vocabulary else None
     if named is not None:  # an acronym alone: its agency first, then what mentions it
         hits = [Hit(*named, True, float("-inf"))] + [
@@ -423,7 +459,8 @@ async def search(db: Database, text: str, lang: str, limit: int = LIMIT) -> Resu
     for size in range(n - 1, 0, -1):
         if hits:
             break
-        hits = await _run(db, [list(c) for c in combinations(groups[:n], size)], lang, limit)
+        subsets = [list(c) for c in combinations(groups[:n], size)]
+        hits = await _run(db, subsets, lang, limit, vocabulary)
     return Result(hits, query.shown() if hits else None)
 
 

@@ -37,6 +37,17 @@ class Words:
     def __contains__(self, word: str) -> bool:
         return word in self.counts
 
+    def frequency(self, word: str, prefix: bool, cap: int) -> int:
+        """Documents holding the word (or, with prefix, any word it starts), up to `cap`."""
+        if not prefix:
+            return self.counts.get(word, 0)
+        total = 0
+        for other in self.sorted[bisect.bisect_left(self.sorted, word) :]:
+            if not other.startswith(word) or total >= cap:
+                break
+            total += self.counts[other]
+        return min(total, cap)
+
     def has_prefix(self, prefix: str) -> bool:
         i = bisect.bisect_left(self.sorted, prefix)
         return i < len(self.sorted) and self.sorted[i].startswith(prefix)
@@ -67,8 +78,11 @@ class Vocabulary:
         loose: Iterable[str],
         shown: dict[str, str],
         named: dict[str, tuple[str, str]] | None = None,
+        keys: Iterable[str] = (),
     ) -> None:
+        # Counts are of documents (each word once per document): what bounds a match.
         self.exact = Words(Counter(exact))
+        self.keys = Words(Counter(keys))  # the keys column alone: titles, dates, acronyms
         self.loose = Words(Counter(loose))
         self.shown = shown  # folded or skeleton form → a word as the content writes it
         self.named = named or {}  # an agency's acronym (folded, skeleton) → (kind, id)
