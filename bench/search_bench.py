@@ -36,7 +36,7 @@ from bench.common import (
 from bot.content.model import CONTENT_DIR, Content
 from bot.content.store import to_rows
 from bot.content.validation import read_content
-from bot.search import build_docs, find, match_expression, rank
+from bot.search import build_docs, build_index, find, match_expression, rank, set_vocabulary
 from bot.storage import Database
 from bot.storage.content_index import WEIGHT_EXACT, WEIGHT_KEYS, WEIGHT_LOOSE
 
@@ -92,8 +92,9 @@ SQL = (
 async def load(db: Database, content: Content) -> float:
     """Load `content` as ContentStore.load does (minus reading files); seconds taken."""
     started = time.perf_counter()
-    docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
+    docs, vocabulary = build_index(content)
     await db.content.replace(to_rows(content), "bench", docs)
+    set_vocabulary(db, vocabulary)
     return time.perf_counter() - started
 
 

@@ -10,6 +10,7 @@ from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -23,13 +24,15 @@ from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.render.items import shorten
-from bot.search import find
-from bot.ui import answer_stale, keyboard, respond
+from bot.search import search
+from bot.ui import Button, answer_stale, keyboard, nav_row, respond
 
 SHOW = CallbackData("show")
+FOUND = CallbackData("found")  # Back/Next under chat search results: found:<offset>
 
 INLINE_PAGE = 20  # results per inline page (Telegram allows 50)
-CHAT_RESULTS = 8
+CHAT_RESULTS = 8  # results per page in the chat
+KEPT_QUERIES = 20  # per chat: the queries whose result messages can still be paged
 FEATURED = 5
 
 
@@ -67,12 +70,13 @@ def empty_query_items(context: BotContext) -> list[tuple[str, Any]]:
     return items + [("fact", f) for f in featured]
 
 
-async def search_items(context: BotContext, query: str) -> list[tuple[str, Any]]:
+async def search_items(context: BotContext, query: str) -> tuple[list[tuple[str, Any]], str | None]:
+    """The items found, best first, and the query as corrected when a word was."""
     services = context.services
     content = services.content.current
-    hits = await find(services.db, query, context.lang)
-    items = [(h.kind, content.get(h.kind, h.item_id)) for h in hits]
-    return [(kind, item) for kind, item in items if item is not None]
+    result = await search(services.db, query, context.lang)
+    items = [(h.kind, content.get(h.kind, h.item_id)) for h in result.hits]
+    return [(kind, item) for kind, item in items if item is not None], result.corrected
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
@@ -83,7 +87,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     username = context.bot.username
     text = query.query.strip()
     offset = int(query.offset) if query.offset.isdigit() else 0
-    items = await search_items(context, text) if text else empty_query_items(context)
+    items = (await search_items(context, text))[0] if text else empty_query_items(context)
     page = items[offset : offset + INLINE_PAGE]
     results: list[InlineQueryResultArticle] = [
         InlineQueryResultArticle(
@@ -136,33 +140,83 @@ def nothing_found_article(tr: Translator, username: str, text: str) -> InlineQue
     )
 
 
-async def reply_with_results(update: Update, context: BotContext, text: str) -> None:
+def nothing_found(tr: Translator, text: str) -> str:
+    return tr.pgettext(
+        "search",
+        "I found nothing for “{query}”. Try:\n"
+        "• one or two words, e.g. <code>glaciers</code>\n"
+        "• a year or a date, e.g. <code>1997</code> or <code>2 March</code>\n"
+        "• an agency, e.g. <code>UNICEF</code>\n"
+        "Or see /history and /help.",
+    ).format(query=escape(shorten(text, 100)))
+
+
+def results_page(
+    context: BotContext, text: str, items: list[tuple[str, Any]], corrected: str | None, offset: int
+) -> tuple[str, list[list[Button]]]:
+    """One page of results in the chat: numbered titles, number buttons, Back/Next."""
     tr = context.tr
     content = context.services.content.current
-    items = (await search_items(context, text))[:CHAT_RESULTS]
-    if not items:
-        await respond(
-            update,
-            tr.pgettext(
-                "search",
-                "I found nothing for “{query}”. Try other words, a year (1997) or an agency "
-                "(UNICEF), or send /help.",
-            ).format(query=escape(shorten(text, 100))),
+    page = items[offset : offset + CHAT_RESULTS]
+    if corrected:
+        header = tr.pgettext("search", "Showing results for “{query}”:").format(
+            query=shorten(corrected, 60)
         )
-        return
-    lines = [
-        "<b>{}</b>".format(
-            escape(tr.pgettext("search", "Found for “{query}”:").format(query=shorten(text, 60)))
-        ),
-        "",
-    ]
+    else:
+        header = tr.pgettext("search", "Found for “{query}”:").format(query=shorten(text, 60))
+    lines = [f"<b>{escape(header)}</b>", ""]
     buttons = []
-    for number, (kind, item) in enumerate(items, start=1):
+    for number, (kind, item) in enumerate(page, start=offset + 1):
         lines.append(f"{number}. {escape(item_title(tr, content, kind, item))}")
         buttons.append((str(number), SHOW.pack(kind, item.id)))
     lines += ["", tr.pgettext("search", "Press a number to read it in full.")]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    await respond(update, "\n".join(lines), keyboard(rows))
+    back = FOUND.pack(offset - CHAT_RESULTS) if offset > 0 else None
+    more = FOUND.pack(offset + CHAT_RESULTS) if offset + CHAT_RESULTS < len(items) else None
+    nav = nav_row(tr, back, more)
+    return "\n".join(lines), rows + ([nav] if nav else [])
+
+
+def _kept_queries(context: BotContext) -> dict[int, str]:
+    data = context.chat_data
+    assert data is not None
+    kept: dict[int, str] = data.setdefault("search_queries", {})
+    return kept
+
+
+async def reply_with_results(update: Update, context: BotContext, text: str) -> None:
+    items, corrected = await search_items(context, text)
+    if not items:
+        await respond(update, nothing_found(context.tr, text))
+        return
+    page, rows = results_page(context, text, items, corrected, 0)
+    sent = await respond(update, page, keyboard(rows))
+    if len(items) > CHAT_RESULTS and isinstance(sent, Message) and context.chat_data is not None:
+        kept = _kept_queries(context)
+        kept[sent.message_id] = text  # what "Next ▶️" under this message pages through
+        for old in sorted(kept)[:-KEPT_QUERIES]:
+            del kept[old]
+
+
+async def more_results(update: Update, context: BotContext) -> None:
+    """Back/Next under the results in the chat: the same query, another page, in place."""
+    query = update.callback_query
+    assert query is not None
+    fields = FOUND.unpack(query.data, 1)
+    message = query.message
+    kept = _kept_queries(context) if context.chat_data is not None else {}
+    text = kept.get(message.message_id) if isinstance(message, Message) else None
+    if fields is None or not fields[0].isdigit() or text is None:
+        await answer_stale(query, context.tr)
+        return
+    await query.answer()
+    items, corrected = await search_items(context, text)
+    offset = min(int(fields[0]), max(len(items) - 1, 0)) // CHAT_RESULTS * CHAT_RESULTS
+    if not items:
+        await respond(update, nothing_found(context.tr, text), edit=True)
+        return
+    page, rows = results_page(context, text, items, corrected, offset)
+    await respond(update, page, keyboard(rows), edit=True)
 
 
 async def search_command(update: Update, context: BotContext) -> None:
@@ -229,10 +283,11 @@ FEATURE = Feature(
             button=lazy_pgettext("main menu", "🔎 Search"),
         ),
     ),
-    callbacks=(SHOW,),
+    callbacks=(SHOW, FOUND),
     handlers=(
         InlineQueryHandler(inline_query),
         CallbackQueryHandler(show_item, pattern=SHOW.pattern),
+        CallbackQueryHandler(more_results, pattern=FOUND.pattern),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text),
         MessageHandler(
             filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bot.search import fold, match_expression, skeleton, stem
+from bot.content.checks import ContentError
+from bot.content.model import CONTENT_DIR
+from bot.content.validation import read_content
+from bot.search import build_index, fold, match_expression, skeleton, stem
+from bot.search.vocabulary import Vocabulary
 from fakegram.harness import Harness
 
 
@@ -30,38 +35,52 @@ def test_folding_and_transliteration_meet() -> None:
     assert skeleton("Душанбе") == skeleton("dushanbe")
     assert skeleton("ООН") == skeleton("oon")
     assert (
-        stem("ледники") == "ледник" and stem("пиряххо") == "пирях" and stem("glaciers") == "glacier"
+        stem("ледники", "ru") == "ледник"
+        and stem("пиряхҳо", "tg") == "пирях"
+        and stem("glaciers", "en") == "glacier"
     )
 
 
-@pytest.mark.parametrize(
-    "hostile",
-    [
-        '"',
-        '""',
-        "*",
-        "NEAR(a b)",
-        "a - b",
-        "(x OR y)",
-        "col:umn",
-        "a AND NOT b",
-        "^x",
-        "🙂🇹🇯",
-        "x" * 500,
-        "'; DROP TABLE users; --",
-        "../../etc/passwd",
-        "<b>bold</b>",
-    ],
-)
-def test_user_text_never_becomes_fts_syntax(hostile: str) -> None:
-    expression = match_expression(hostile)
-    if expression is None:
-        return
-    # only our own syntax: column filters, quoted \\w+ tokens with a prefix star, AND/OR
-    leftover = re.sub(r'(keys|exact|loose) : "\w+"\*', "", expression)
-    assert re.fullmatch(r"[()\sORbusAND]*", leftover.replace("OR", "").replace("AND", "")), (
-        expression
-    )
+HOSTILE = [
+    '"',
+    '""',
+    "*",
+    "NEAR(a b)",
+    "a - b",
+    "(x OR y)",
+    "col:umn",
+    "a AND NOT b",
+    "^x",
+    "🙂🇹🇯",
+    "x" * 500,
+    "'; DROP TABLE users; --",
+    "../../etc/passwd",
+    "<b>bold</b>",
+]
+# What our own expressions are made of: a column, a quoted \w+ token (a prefix star at
+# most), NEAR over quoted tokens for a date's words; joined by parentheses, OR and AND.
+OUR_TOKEN = re.compile(r'(keys|exact|loose|\{keys exact\}) : (?:"\w+"\*?|NEAR\((?:"\w+" ?)+, 2\))')
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return build_index(read_content(CONTENT_DIR))[1]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_user_text_never_becomes_fts_syntax(hostile: str, vocabulary: Vocabulary) -> None:
+    words = [w for w in re.findall(r"\w+", hostile.replace("_", " ")) if len(w) > 1]
+    without = match_expression(hostile)
+    # Without a vocabulary every word of two letters or more is searched, nothing else.
+    assert (without is None) == (not words), without
+    for expression in (without, match_expression(hostile, vocabulary)):
+        if expression is None:
+            continue
+        leftover = OUR_TOKEN.sub("", expression)
+        assert re.fullmatch(r"(?:[()\s]|OR|AND)*", leftover), expression
+        quoted = re.findall(r'"(\w+)"', expression)
+        assert quoted and all(len(q) <= 40 for q in quoted), expression
+        assert not {'"', "*"} & set(OUR_TOKEN.sub("", expression)), expression
 
 
 # -- inline mode end to end -----------------------------------------------------------
@@ -185,3 +204,213 @@ async def test_deep_link_opens_the_item_in_the_users_language(harness: Harness) 
         assert "1992" in reply.text and expected in reply.text
     unknown = (await harness.user(language_code="en").send("/start event_nope")).last
     assert unknown.text.startswith("Hello")
+
+
+# -- how people type: each class of query, end to end ------------------------------------
+
+
+async def top(harness: Harness, lang: str, query: str, n: int = 3) -> list[str]:
+    return ids(await harness.user(language_code=lang).inline(query))[:n]
+
+
+GLACIERS = {
+    "event:glaciers-year-2025",
+    "event:glaciers-resolution-2022",
+    "event:first-world-glaciers-day",
+    "fact:glaciers-resolution",
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "expected"),
+    [
+        ("ru", "леднеки", GLACIERS),  # one typo
+        ("en", "glaciars", GLACIERS),
+        ("tg", "пирёх", GLACIERS),
+        ("ru", "ledniki", GLACIERS),  # transliterated, another word form
+        ("ru", "Кофи Анан", {"event:untop-established"}),  # a misspelt name
+        ("en", "statelesness", {"fact:statelessness-roots", "fact:statelessness-26000"}),
+    ],
+)
+async def test_one_typo_still_finds(
+    harness: Harness, lang: str, query: str, expected: set[str]
+) -> None:
+    assert expected & set(await top(harness, lang, query)), query
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "expected"),
+    [
+        ("ru", "ледниковый", GLACIERS),
+        ("tg", "пиряхҳоро", GLACIERS),  # Tajik plural and object ending
+        ("en", "refugee", {"agency:unhcr", "fact:refugees-in-tajikistan", "fact:lou-purpose"}),
+        ("ru", "миротворчество", {"period:peacemaking"}),  # periods are searched too
+        ("tg", "сулҳофарӣ", {"period:peacemaking"}),
+        ("en", "era of initiatives", {"period:initiatives"}),
+    ],
+)
+async def test_other_word_forms_and_periods(
+    harness: Harness, lang: str, query: str, expected: set[str]
+) -> None:
+    assert expected & set(await top(harness, lang, query)), query
+
+
+@pytest.mark.parametrize(
+    ("lang", "query"),
+    [
+        ("ru", "когда Таджикистан вступил в ООН"),
+        ("en", "when did Tajikistan join the UN"),
+        ("tg", "кай Тоҷикистон узви СММ шуд"),
+    ],
+)
+async def test_questions_find_the_answer(harness: Harness, lang: str, query: str) -> None:
+    assert {"event:accession", "fact:un-day-in-tajikistan"} & set(
+        await top(harness, lang, query)
+    ), query
+
+
+async def test_when_no_item_holds_every_word_those_with_most_come_first(
+    harness: Harness,
+) -> None:
+    # No item says "glaciers" and "cucumber": the glacier items are still found.
+    assert GLACIERS & set(await top(harness, "en", "glaciers cucumber"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "expected"),
+    [
+        ("ru", "ЮНМОТ", "event:unmot-opened"),  # glossary aliases (content/glossary.toml)
+        ("ru", "МНООНТ", "event:unmot-opened"),
+        ("tg", "UNMOT", "event:unmot-opened"),
+        ("en", "ЮНТОП", "event:untop-established"),
+        ("tg", "UNHCR", "agency:unhcr"),  # no Tajik acronym: «КОСММ» would fit OHCHR too
+        ("en", "УВКБ", "agency:unhcr"),
+    ],
+)
+async def test_every_abbreviation_of_a_glossary_term(
+    harness: Harness, lang: str, query: str, expected: str
+) -> None:
+    assert expected in await top(harness, lang, query), query
+
+
+async def test_an_alias_added_to_the_glossary_becomes_searchable(harness: Harness) -> None:
+    # No alias list in the code: the glossary's data is what makes ЮНМОТ work in Russian,
+    # where no text says ЮНМОТ (the Russian texts write МНООНТ).
+    assert "ЮНМОТ" in (CONTENT_DIR / "glossary.toml").read_text()
+    russian = [t for kind, _, _, lang, t in read_content().texts() if lang == "ru" and kind != "term"]
+    assert not any("ЮНМОТ" in text for text in russian)
+    assert match_expression("ЮНМОТ") is not None
+    assert "event:unmot-opened" in await top(harness, "ru", "ЮНМОТ")
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "expected"),
+    [
+        ("ru", "2 марта", "event:accession"),
+        ("en", "2 March", "event:accession"),
+        ("en", "March 2", "event:accession"),
+        ("tg", "2 март", "event:accession"),
+        ("ru", "1997-06", "event:general-agreement-1997"),
+        ("en", "June 1997", "event:general-agreement-1997"),
+        ("ru", "27 июня 1997", "event:general-agreement-1997"),
+    ],
+)
+async def test_a_date_ranks_that_dates_events_first(
+    harness: Harness, lang: str, query: str, expected: str
+) -> None:
+    assert (await top(harness, lang, query, 1)) == [expected], query
+
+
+async def test_a_year_ranks_that_years_events_first(harness: Harness) -> None:
+    found = await top(harness, "tg", "1993", 3)
+    assert {
+        "event:unmot-opened",
+        "event:unhcr-repatriation-1993",
+        "event:first-agencies-1993",
+    } == set(found)
+
+
+async def test_ranking_exact_words_and_titles_first(harness: Harness) -> None:
+    # "join" is a word of the accession's day ("joined"), not the start of "joint".
+    assert (await top(harness, "en", "join UN", 1)) == ["fact:un-day-in-tajikistan"]
+    # The title that names it above the texts that mention it.
+    assert (await top(harness, "ru", "Устав ООН", 1)) == ["event:un-charter-in-force"]
+    # The user's language first: a Russian title for a Russian user, on a Latin query.
+    answer = await harness.user(language_code="ru").inline("UNICEF")
+    assert answer["results"][0]["id"] == "agency:unicef"
+    assert answer["results"][0]["title"].startswith("ЮНИСЕФ — ")
+
+
+@pytest.mark.parametrize("nonsense", ["qwertyuiop", "zzzxq", "<b>hi</b>", "ывапролдж", "ҷҷҷҷ"])
+async def test_markup_and_nonsense_find_nothing(harness: Harness, nonsense: str) -> None:
+    assert ids(await harness.user(language_code="en").inline(nonsense)) == ["nothing"]
+
+
+async def test_hostile_queries_over_the_index_never_reach_fts_syntax(harness: Harness) -> None:
+    # The index of the running bot: every hostile input is answered, none raises.
+    user = harness.user(language_code="en")
+    for hostile in HOSTILE:
+        answer = await user.inline(hostile)
+        assert answer["results"], hostile
+
+
+# -- in the chat: pages, suggestions, corrections -----------------------------------------
+
+
+async def test_chat_results_page_with_next_and_back(harness: Harness) -> None:
+    user = harness.user(language_code="en")
+    first = (await user.send("tajikistan")).last
+    assert first.text.startswith("Found for “tajikistan”:")
+    labels = [b.text for b in first.flat_buttons]
+    assert labels[:8] == [str(n) for n in range(1, 9)] and "Next ▶️" in labels
+    assert "◀️ Back" not in labels
+    second = (await user.press("Next ▶️")).last
+    assert second.method == "editMessageText"
+    assert "\n9. " in second.text and "\n1. " not in second.text
+    numbers = [b.text for b in second.flat_buttons if b.text.isdigit()]
+    assert numbers[0] == "9" and "◀️ Back" in [b.text for b in second.flat_buttons]
+    assert (await user.press("9")).last.text.count("Source:") == 1
+    back = (await user.press("◀️ Back", message=second.message)).last
+    assert "\n1. " in back.text
+    # A message with few results keeps no query: a forged "Next" there is out of date.
+    few = (await user.send("ЮНТОП")).last
+    assert "Next ▶️" not in [b.text for b in few.flat_buttons]
+    assert (await user.press(data="found:8", message=few.message)).last.alert
+    assert (await user.press(data="found:x", message=second.message)).last.alert
+
+
+async def test_chat_nothing_found_suggests_what_to_try_in_the_users_language(
+    harness: Harness,
+) -> None:
+    ru = (await harness.user(language_code="ru").send("qwertyuiop")).last.text
+    assert ru.startswith("Ничего не нашлось по запросу «qwertyuiop». Попробуйте:")
+    assert "2 марта" in ru and "ЮНИСЕФ" in ru
+    tg = (await harness.user(language_code="tg").send("qwertyuiop")).last.text
+    assert "Инҳоро санҷед" in tg and "2 март" in tg
+    en = (await harness.user(language_code="en").send("qwertyuiop")).last.text
+    assert "2 March" in en and "/history" in en
+
+
+async def test_chat_says_which_query_it_searched_after_a_correction(harness: Harness) -> None:
+    ru = (await harness.user(language_code="ru").send("леднеки")).last.text
+    assert ru.startswith("Показаны результаты по запросу «ледники»:"), ru
+    en = (await harness.user(language_code="en").send("glaciars")).last.text
+    assert en.startswith("Showing results for “glaciers”:"), en
+    assert (await harness.user(language_code="en").send("glaciers")).last.text.startswith(
+        "Found for “glaciers”:"
+    )
+
+
+# -- the glossary's aliases field ----------------------------------------------------------
+
+
+def test_glossary_aliases_are_read_and_checked(small_content: Path) -> None:
+    glossary = small_content / "glossary.toml"
+    original = glossary.read_text(encoding="utf-8")
+    glossary.write_text(original + 'aliases = ["ЮН", "Об. Нации"]\n', encoding="utf-8")
+    term = read_content(small_content).terms[0]
+    assert term.aliases == ("ЮН", "Об. Нации")
+    glossary.write_text(original + 'aliases = "ЮН"\n', encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        read_content(small_content)
+    assert "glossary.toml [un] aliases: must be a list of texts" in str(info.value.problems[0])

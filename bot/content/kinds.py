@@ -45,10 +45,20 @@ class Known:
     periods: list[tuple[int, int | None]] = field(default_factory=list)  # (from, to) years
 
 
+@dataclass(frozen=True)
+class SearchTexts:
+    """What the search index holds of an item in one language."""
+
+    titles: list[str]  # ranked above the body
+    bodies: list[str]
+    keys: list[str] = field(default_factory=list)  # acronyms, found as whole keys
+    dates: tuple[PartialDate | None, ...] = ()  # found by year, month and day
+
+
 Build = Callable[[Known, Checker, Raw, str], Any | None]
 Whole = Callable[[Known, Checker, list[Any]], list[Any]]
 Render = Callable[[Translator, Content, Any], str]
-SearchTexts = Callable[[Content, Any, str], tuple[list[str], list[str]]]
+Search = Callable[[Content, Any, str], SearchTexts]
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class Shown:
     render: Render  # the whole item, as a message
     title: Render  # one plain-text line naming it
     description: Render  # one plain-text line describing it
-    search: SearchTexts  # (texts, keys) of an item in one language, for the index
+    search: Search  # what the index holds of an item in one language
 
 
 @dataclass(frozen=True)
@@ -189,7 +199,11 @@ def build_contact(known: Known, ch: Checker, raw: Raw, i: str) -> Contact | None
 
 def build_term(known: Known, ch: Checker, raw: Raw, i: str) -> Term | None:
     text = ch.texts({"t": {k: raw.get(k) for k in LANGUAGES if k in raw}}, i, "t")
-    return Term(i, text, ch.string(raw, i, "source", False))
+    aliases = raw.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        ch.problem(i, "aliases", 'must be a list of texts in quotes, e.g. ["ЮНМОТ"]')
+        aliases = []
+    return Term(i, text, ch.string(raw, i, "source", False), tuple(a.strip() for a in aliases))
 
 
 def events_in_periods(known: Known, ch: Checker, events: list[Event]) -> list[Event]:
@@ -205,23 +219,30 @@ def events_in_periods(known: Known, ch: Checker, events: list[Event]) -> list[Ev
 # -- what search indexes of the kinds people open: (texts, keys) in one language ----------------
 
 
-def event_search(content: Content, event: Event, lang: str) -> tuple[list[str], list[str]]:
-    years = {str(event.when.year)} | ({str(event.until.year)} if event.until else set())
-    return [event.title[lang], event.text[lang]], sorted(years)
+def event_search(content: Content, event: Event, lang: str) -> SearchTexts:
+    return SearchTexts([event.title[lang]], [event.text[lang]], dates=(event.when, event.until))
 
 
-def fact_search(content: Content, fact: Fact, lang: str) -> tuple[list[str], list[str]]:
-    return [fact.text[lang]], []
+def fact_search(content: Content, fact: Fact, lang: str) -> SearchTexts:
+    return SearchTexts([], [fact.text[lang]])
 
 
-def agency_search(content: Content, agency: Agency, lang: str) -> tuple[list[str], list[str]]:
-    return [agency.name[lang], agency.profile[lang]], [agency.acronym[x] for x in LANGUAGES]
+def agency_search(content: Content, agency: Agency, lang: str) -> SearchTexts:
+    return SearchTexts(
+        [agency.acronym[lang], agency.name[lang]],
+        [agency.profile[lang]],
+        [agency.acronym[x] for x in LANGUAGES],
+    )
 
 
-def contact_search(content: Content, contact: Contact, lang: str) -> tuple[list[str], list[str]]:
+def contact_search(content: Content, contact: Contact, lang: str) -> SearchTexts:
     agency = content.get("agency", contact.agency)
     acronyms = [agency.acronym[x] for x in LANGUAGES] if agency else []
-    return [contact.name[lang], contact.role[lang], *acronyms], []
+    return SearchTexts([contact.name[lang]], [contact.role[lang], *acronyms])
+
+
+def period_search(content: Content, period: Period, lang: str) -> SearchTexts:
+    return SearchTexts([period.title[lang]], [])
 
 
 def _fields(*names: str) -> frozenset[str]:
@@ -232,8 +253,15 @@ def _fields(*names: str) -> frozenset[str]:
 KINDS: tuple[Kind, ...] = (
     Kind("source", "sources.toml", Source, _fields("title", "file", "url", "date"), build_source),
     Kind(
-        "period", "periods.toml", Period, _fields("from", "to", "title"), build_period,
+        "period",
+        "periods.toml",
+        Period,
+        _fields("from", "to", "title"),
+        build_period,
         whole=periods_in_order,
+        shown=Shown(
+            render.render_period, render.period_title, render.period_description, period_search
+        ),
     ),
     Kind(
         "event",
@@ -268,7 +296,13 @@ KINDS: tuple[Kind, ...] = (
         build_contact,
         shown=Shown(render.render_contact, render.contact_title, render.contact_description, contact_search),
     ),
-    Kind("term", "glossary.toml", Term, _fields("ru", "tg", "en", "source", "note"), build_term),
+    Kind(
+        "term",
+        "glossary.toml",
+        Term,
+        _fields("ru", "tg", "en", "source", "note", "aliases"),
+        build_term,
+    ),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 SHOWN = {kind.name: kind.shown for kind in KINDS if kind.shown is not None}

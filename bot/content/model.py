@@ -90,6 +90,7 @@ class Term:
     id: str
     text: Texts
     source: str | None = None
+    aliases: tuple[str, ...] = ()  # other abbreviations and spellings people search by
 
 
 @dataclass(frozen=True)

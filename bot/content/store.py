@@ -19,7 +19,8 @@ from typing import Any
 from bot.content.kinds import BY_NAME, KINDS
 from bot.content.model import CONTENT_DIR, Content, Event
 from bot.content.validation import read_content
-from bot.search import build_docs
+from bot.search import build_index, set_vocabulary, vocabulary_of
+from bot.search.vocabulary import Vocabulary
 from bot.storage import Database
 from bot.storage.content_index import ContentRow, SearchDoc
 
@@ -55,18 +56,19 @@ def from_rows(rows: Iterable[ContentRow]) -> Content:
         if kind is None:  # written by a release that knew more kinds
             continue
         data = json.loads(row.body)
-        if "quote" in data:
-            data["quote"] = tuple(data["quote"])
+        for name in ("quote", "aliases"):  # JSON has lists; the items hold tuples
+            if name in data:
+                data[name] = tuple(data[name])
         items[row.kind].append(kind.model(**data))
     return Content({name: tuple(found) for name, found in items.items()})
 
 
-def _read_and_index(content_dir: Path) -> tuple[Content, str, list[SearchDoc]]:
-    """Digest, validation and search documents, off the event loop."""
+def _read_and_index(content_dir: Path) -> tuple[Content, str, list[SearchDoc], Vocabulary]:
+    """Digest, validation, search documents and their vocabulary, off the event loop."""
     digest = files_digest(content_dir)
     content = read_content(content_dir)
-    docs = [(d.kind, d.item_id, d.lang, d.keys, d.exact, d.loose) for d in build_docs(content)]
-    return content, digest, docs
+    docs, vocabulary = build_index(content)
+    return content, digest, docs, vocabulary
 
 
 class ContentStore:
@@ -85,15 +87,20 @@ class ContentStore:
         if not validate and stored is not None:
             digest = await asyncio.to_thread(files_digest, content_dir)
             if digest == stored:
-                return await self._serve(digest)
-        content, digest, docs = await asyncio.to_thread(_read_and_index, content_dir)
+                content = from_rows(await self._db.content.items())
+                rows = await self._db.content.documents()
+                vocabulary = await asyncio.to_thread(vocabulary_of, content, rows)
+                return self._serve(content, digest, vocabulary)
+        content, digest, docs, vocabulary = await asyncio.to_thread(_read_and_index, content_dir)
         await self._db.content.replace(to_rows(content), digest, docs)
-        return await self._serve(digest)
+        return self._serve(from_rows(await self._db.content.items()), digest, vocabulary)
 
-    async def _serve(self, digest: str) -> Content:
-        self.current = from_rows(await self._db.content.items())
+    def _serve(self, content: Content, digest: str, vocabulary: Vocabulary) -> Content:
+        """What SQLite holds, and the search vocabulary of the same documents."""
+        set_vocabulary(self._db, vocabulary)
+        self.current = content
         self.version = digest[:16]  # names caches of what is rendered from it
-        return self.current
+        return content
 
     def counts(self) -> dict[str, int]:
         return self.current.counts()

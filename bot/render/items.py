@@ -5,7 +5,8 @@ All content is plain text and escaped here; only our own templates add markup.
 
 from __future__ import annotations
 
-from bot.content.model import Agency, Contact, Content, Event, Fact
+from bot.browse import events_in_period
+from bot.content.model import Agency, Contact, Content, Event, Fact, Period
 from bot.dates import PartialDate
 from bot.i18n import Translator
 from bot.render.common import event_when, source_footer
@@ -52,6 +53,38 @@ def render_contact(tr: Translator, content: Content, contact: Contact) -> str:
     return "\n".join(lines)
 
 
+PERIOD_EVENTS = 12  # events listed under a period found by search; /history has them all
+
+
+def period_span(tr: Translator, period: Period) -> str:
+    if period.end:
+        return f"{period.start}–{period.end}"
+    return tr.pgettext("history", "{start} and beyond").format(start=period.start)
+
+
+def render_period(tr: Translator, content: Content, period: Period) -> str:
+    events = events_in_period(content, period)
+    lines = [
+        f"🗓 <b>{escape(period_span(tr, period))}</b>",
+        f"<b>{escape(period.title[tr.lang])}</b>",
+        "",
+    ]
+    lines += [
+        f"• {escape(event_when(tr, e))} — {escape(e.title[tr.lang])}"
+        for e in events[:PERIOD_EVENTS]
+    ]
+    if len(events) > PERIOD_EVENTS:
+        more = len(events) - PERIOD_EVENTS
+        lines.append(
+            escape(
+                tr.npgettext(
+                    "timeline", "and {count} more event", "and {count} more events", more
+                ).format(count=more)
+            )
+        )
+    return "\n".join(lines)
+
+
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;:") + "…"
@@ -92,3 +125,12 @@ def contact_title(tr: Translator, content: Content, contact: Contact) -> str:
 
 def contact_description(tr: Translator, content: Content, contact: Contact) -> str:
     return shorten(contact.role[tr.lang], 120)
+
+
+def period_title(tr: Translator, content: Content, period: Period) -> str:
+    return f"{period_span(tr, period)} — {period.title[tr.lang]}"
+
+
+def period_description(tr: Translator, content: Content, period: Period) -> str:
+    titles = [e.title[tr.lang] for e in events_in_period(content, period)[:4]]
+    return shorten("; ".join(titles), 120)

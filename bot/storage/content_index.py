@@ -86,8 +86,20 @@ class ContentIndex:
             )
         return [(r[0], r[1], r[2], float(r[3])) for r in rows]
 
-    async def search_count(self, match: str) -> int:
-        row = await self._conn.fetchone(
-            "SELECT count(*) FROM search WHERE search MATCH ?", (match,)
-        )
+    async def search_count(self, match: str, cap: int | None = None) -> int:
+        """Documents matching; with `cap`, counting stops there (cap + 1 means "more")."""
+        if cap is None:
+            row = await self._conn.fetchone(
+                "SELECT count(*) FROM search WHERE search MATCH ?", (match,)
+            )
+        else:
+            row = await self._conn.fetchone(
+                "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ? LIMIT ?)",
+                (match, cap + 1),
+            )
         return int(row[0]) if row else 0
+
+    async def documents(self) -> list[SearchDoc]:
+        """The stored index rows (the search vocabulary is rebuilt from them at start)."""
+        rows = await self._conn.fetchall("SELECT kind, item_id, lang, keys, exact, loose FROM search")
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
