@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +30,7 @@ from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 from bot.content.model import Content, Event, Period
 from bot.dates import PartialDate
 from bot.i18n import Translator
+from bot.render.common import event_when
 
 WIDTH, HEIGHT, DPI = 1600, 1000, 100
 MARGIN = 36
@@ -369,13 +371,10 @@ class _Drawing:
 
 def _when(tr: Translator, event: Event) -> str:
     """The event's date(s) as the bot shows them, each date kept on one line."""
-    until = event.until
-    start = tr.date(event.when).replace(" ", NBSP)
-    if until is None:
-        return start
-    return tr.pgettext("content", "{start} – {end}").format(
-        start=start, end=tr.date(until).replace(" ", NBSP)
-    )
+    # A number stays with its neighbours («24 октября 1945 г.»), but a long Tajik date may
+    # break before «соли»: «24 октябри / соли 1945».
+    text = re.sub(r"(?<=\d) | (?=\d)| (?=г)", NBSP, event_when(tr, event))
+    return text
 
 
 def _items(tr: Translator, content: Content, periods: tuple[Period, ...]) -> list[_Item]:
