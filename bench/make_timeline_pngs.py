@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.content import read_content  # noqa: E402
+from bot.content.validation import read_content  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
 from bot.timeline_image import render_timeline  # noqa: E402
 
