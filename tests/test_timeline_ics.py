@@ -9,8 +9,8 @@ import struct
 from itertools import combinations
 
 import pytest
-from matplotlib.text import Text
 from icalendar import Calendar
+from matplotlib.text import Text
 from PIL import Image
 
 from bot.content.model import Content, Event, Source
