@@ -206,6 +206,9 @@ async def test_in_a_group_the_bot_speaks_of_the_group_and_hides_what_members_can
     assert not any(d.startswith("lang:") for d in datas(language))
     assert language.text == "Only the group's admins can change its language."
     assert any(d.startswith("lang:") for d in datas((await admin.send("/language")).last))
+    shared = (await member.send("/start event_accession")).last  # a shared link, in the group
+    assert "Tajikistan became a Member" in shared.text
+    assert not any(d.startswith("lang:") for d in datas(shared))
 
 
 async def test_each_history_page_cites_exactly_the_sources_it_shows(harness: Harness) -> None:
