@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -21,6 +22,8 @@ from bot.content.validation import read_content
 from bot.logs import setup_logging
 
 EXIT_USAGE = 2
+EXIT_TELEGRAM = 1  # the Bot API refused the token or could not be reached
+
 T = TypeVar("T")
 
 
@@ -116,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     if command == "health":
         if not Path(config.database_path).exists():
-            print('{"healthy": false, "problems": ["database not found"]}')
+            import json
+
+            where = str(Path(config.database_path).resolve())
+            problem = f"database not found at {where} (check DATABASE_PATH)"
+            print(json.dumps({"healthy": False, "problems": [problem], "database": where}))
             return 1
         return run_async(health(config))
     return run_bot(config, webhook=command == "webhook")
@@ -129,6 +136,9 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
         hook = config.require_webhook() if webhook else None
     except ConfigError as exc:
         return _fail(exc.problems)
+    problem = asyncio.run(_reach_telegram(config))
+    if problem is not None:
+        return _fail([problem], code=EXIT_TELEGRAM)
     from bot.app import ALLOWED_UPDATES, build_application
     from handlers import FEATURES  # the entry point is where the core meets the features
 
@@ -152,6 +162,37 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
     return 0
 
 
+async def _reach_telegram(config: Config) -> str | None:
+    """Ask the Bot API who we are before starting anything, so that a rejected token or no
+    network is one line saying what to check (never the token), not a traceback."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+    from telegram.request import HTTPXRequest
+
+    bot = Bot(
+        config.require_token(),
+        base_url=config.base_url,
+        request=HTTPXRequest(connect_timeout=10, read_timeout=10),
+    )
+    try:
+        await bot.initialize()  # getMe
+    except InvalidToken:
+        return (
+            "Telegram rejected the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN "
+            "against the token @BotFather gives (it may have been revoked)"
+        )
+    except NetworkError as exc:  # also TimedOut
+        reason = type(exc).__name__ if "token" in str(exc).lower() else str(exc)
+        return (
+            f"cannot reach the Telegram Bot API at {config.api_root} ({reason}): check the "
+            "network connection, a firewall or proxy, and BOT_API_BASE_URL"
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await bot.shutdown()
+    return None
+
+
 async def health(config: Config) -> int:
     """Print the bot's health as JSON; exit 0 when healthy (the Docker HEALTHCHECK)."""
     import json
@@ -169,9 +210,30 @@ async def health(config: Config) -> int:
     except Exception as exc:
         print(json.dumps({"healthy": False, "problems": [f"database unreachable: {exc}"]}))
         return 1
-    healthy, problems = verdict(report, time.time())
-    print(json.dumps({"healthy": healthy, "problems": problems, **report}))
+    now = time.time()
+    healthy, problems = verdict(report, now)
+    print(
+        json.dumps({"healthy": healthy, "problems": problems, **operator_view(config, report, now)})
+    )
     return 0 if healthy else 1
+
+
+def operator_view(config: Config, report: dict[str, object], now: float) -> dict[str, object]:
+    """What an operator acts on: which database, which version, how much content and
+    backlog, and how long ago the bot and the Bot API were last seen (no internal keys)."""
+
+    def age(key: str) -> int | None:
+        value = report.get(key)
+        return int(now - float(str(value))) if value is not None else None
+
+    return {
+        "database": str(Path(config.database_path).resolve()),
+        "version": report.get("version"),
+        "content_items": report.get("content_items", 0),
+        "outbox_backlog": report.get("outbox_backlog", 0),
+        "seconds_since_heartbeat": age("heartbeat"),
+        "seconds_since_bot_api_ok": age("last_api_ok"),
+    }
 
 
 if __name__ == "__main__":

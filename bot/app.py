@@ -36,7 +36,7 @@ from bot.health import HEARTBEAT_EVERY, ApiStatus, TrackingRequest
 from bot.i18n import I18n
 from bot.languages import DEFAULT_LANGUAGE
 from bot.logs import handler_var, update_id_var, user_id_var
-from bot.menus import publish_command_menus
+from bot.menus import publish_command_menus, publish_descriptions
 from bot.reminders import queue_reminders
 from bot.storage import Database
 from bot.ui import answer_stale
@@ -218,6 +218,7 @@ async def _post_init(app: BotApp) -> None:
         raise
     app.bot_data[SERVICES_KEY] = services
     await publish_command_menus(app.bot, services)
+    await publish_descriptions(app.bot, services)
     await start_delivery(app, services)
     log.info("bot started: version=%s content=%s", __version__, content.counts())
 

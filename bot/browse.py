@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.content.model import Content, Event, Fact, Period
 from bot.dates import anniversary_in
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 PAGE_LIMIT = 3500  # visible characters per page: room under 4096 for headers and sources
 
@@ -91,3 +96,18 @@ def upcoming(content: Content, today: dt.date, count: int = 7) -> list[Anniversa
             found.append(Anniversary(event, date, years, (date - today).days))
     found.sort(key=lambda a: (a.days_left, a.event.id))
     return found[:count]
+
+
+async def chat_now(services: Services, chat_id: int | None) -> dt.datetime:
+    """Now in the chat's own time zone (its setting, else the bot's): "today", "in N days"
+    and "N years ago" are counted from the date the chat's people have on their clocks."""
+    zone: dt.tzinfo = services.config.timezone
+    if chat_id is not None:
+        chosen = (await services.db.settings.get_settings(chat_id)).timezone
+        if chosen:
+            zone = ZoneInfo(chosen)
+    return services.clock().astimezone(zone)
+
+
+async def chat_today(services: Services, chat_id: int | None) -> dt.date:
+    return (await chat_now(services, chat_id)).date()

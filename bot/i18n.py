@@ -6,14 +6,17 @@ newer, otherwise the .po is compiled in memory at start, so a checkout runs as i
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import get_month_names
+from babel.dates import get_month_names, get_timezone, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -108,6 +111,27 @@ class Translator:
             pattern = "y 'г.'" if self.lang == "ru" else "y"
         return babel_format_date(value.first_day(), pattern, locale=self.babel_locale)
 
+    def span(self, start: PartialDate, end: PartialDate) -> str:
+        """A span written once: «22–24 марта 2023 г.», «2005–2015 гг.», "22–24 March 2023",
+        «22–24 марти соли 2023», «солҳои 2005–2015»; the shared part is not repeated."""
+        compact = _compact_span(self.lang, start, end)
+        if compact is not None:
+            return compact
+        return self.pgettext("content", "{start} – {end}").format(
+            start=self.date(start), end=self.date(end)
+        )
+
+    def zone_name(self, zone: str, now: dt.datetime) -> str:
+        """A time zone as people name it: «Екатеринбург (UTC+5)», "New York (UTC−4)"."""
+        offset = now.astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta()
+        if zone in ("UTC", "Etc/UTC"):
+            return "UTC"
+        try:
+            city = get_timezone_location(get_timezone(zone), self.babel_locale, return_city=True)
+        except LookupError:
+            city = zone.rsplit("/", 1)[-1].replace("_", " ")
+        return f"{city} ({utc_offset(offset)})"
+
     def day_month(self, month: int, day: int) -> str:
         """A day of the year without a year: «2 марта», "2 March", «2 март»."""
         if self.lang == "tg":  # standalone: nominative, no izofat («2 март»)
@@ -124,11 +148,73 @@ def _tajik_month(month: int) -> str:
 
 
 def _tajik_date(value: PartialDate) -> str:
+    # As the content writes: «2 марти соли 1992», «моҳи июни соли 1997», «соли 1993».
     if value.day is not None and value.month is not None:
-        return f"{value.day} {_tajik_month(value.month)} {value.year}"
+        return f"{value.day} {_tajik_month(value.month)} соли {value.year}"
     if value.month is not None:
-        return f"{_tajik_month(value.month)} {value.year}"
+        return f"моҳи {_tajik_month(value.month)} соли {value.year}"
     return f"соли {value.year}"
+
+
+EN_DASH = "\u2013"
+
+
+def _month(lang: str, month: int, form: Literal["format", "stand-alone"]) -> str:
+    if lang == "tg":
+        return _tajik_month(month)
+    names = get_month_names("wide", form, locale=BABEL_LOCALES[lang])
+    return names[month] if lang == "en" else names[month].lower()
+
+
+def _compact_span(lang: str, start: PartialDate, end: PartialDate) -> str | None:
+    """The span with its shared year (and month) written once; None where nothing is shared
+    or the two ends have different precisions (then both are written in full)."""
+    if start.precision != end.precision:
+        return None
+    if start.precision == "year":
+        years = f"{start.year}{EN_DASH}{end.year}"
+        return {"ru": f"{years} гг.", "tg": f"солҳои {years}", "en": years}[lang]
+    if start.year != end.year:
+        return None
+    year = {"ru": f"{start.year} г.", "tg": f"соли {start.year}", "en": str(start.year)}[lang]
+    assert start.month is not None and end.month is not None
+    if start.precision == "month":
+        if lang == "tg":
+            first = get_month_names("wide", locale="tg")[start.month].lower()  # «май»
+            return f"моҳҳои {first} {EN_DASH} {_month(lang, end.month, 'format')} {year}"
+        first, last = (
+            _month(lang, start.month, "stand-alone"),
+            _month(lang, end.month, "stand-alone"),
+        )
+        return f"{first} {EN_DASH} {last} {year}"
+    if start.month == end.month:
+        return f"{start.day}{EN_DASH}{end.day} {_month(lang, start.month, 'format')} {year}"
+    first = f"{start.day} {_month(lang, start.month, 'format')}"
+    return f"{first} {EN_DASH} {end.day} {_month(lang, end.month, 'format')} {year}"
+
+
+def utc_offset(offset: dt.timedelta) -> str:
+    """ "UTC+5", "UTC+5:30", "UTC−4" (a true minus sign), "UTC" for zero."""
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+_PLACEHOLDER_STOP = re.compile(r"\{(\w+)\}\.")
+
+
+def fill(template: str, **values: str) -> str:
+    """template.format(**values), without a second full stop where a value that ends with
+    one («1993 г.», «выкл.») closes the sentence: «…с 1993 г.», not «…с 1993 г..»."""
+
+    def drop(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return match.group(0)[:-1] if str(values.get(name, "")).endswith(".") else match.group(0)
+
+    return _PLACEHOLDER_STOP.sub(drop, template).format(**values)
 
 
 class I18n:

@@ -45,7 +45,9 @@ def _vevent(tr: Translator, content: Content, event: Event) -> VEvent:
     assert when.month is not None and when.day is not None
     start = dt.date(when.year, when.month, when.day)
     source = content.source(event.source)
-    description = f"{event.text[tr.lang]}\n\n{plain_source_line(tr, content, event)}"
+    description = (
+        f"{tr.date(when)}\n\n{event.text[tr.lang]}\n\n{plain_source_line(tr, content, event)}"
+    )
     if source.url:
         description += f"\n{source.url}"
 
@@ -59,7 +61,11 @@ def _vevent(tr: Translator, content: Content, event: Event) -> VEvent:
         vevent.add("rrule", {"freq": "yearly", "bymonth": 2, "bymonthday": -1})
     else:
         vevent.add("rrule", {"freq": "yearly"})
-    vevent.add("summary", event.title[tr.lang])
+    # The entry comes back every year: it says which year it recalls.
+    summary = tr.pgettext("calendar", "{title} ({year})").format(
+        title=event.title[tr.lang], year=when.year
+    )
+    vevent.add("summary", summary)
     vevent.add("description", description)
     if source.url:
         vevent.add("url", source.url)

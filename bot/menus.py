@@ -36,6 +36,32 @@ async def publish_command_menus(bot: Bot, services: Services) -> None:
                 await bot.set_my_commands(extended, scope=scope)
 
 
+def descriptions(tr: Translator) -> tuple[str, str]:
+    """The bot's profile texts in one language: what a new user reads before /start (the
+    description, up to 512 characters) and on the profile and in shares (up to 120)."""
+    description = tr.pgettext(
+        "bot description",
+        "Sourced facts about the United Nations and Tajikistan since 1992: the history, "
+        "anniversaries with reminders, UN agencies and their contacts. In Russian, Tajik and "
+        "English. Press Start.",
+    )
+    short = tr.pgettext(
+        "bot description", "The UN and Tajikistan: sourced facts, history and anniversaries."
+    )
+    return description, short
+
+
+async def publish_descriptions(bot: Bot, services: Services) -> None:
+    """The description and short description in each language, Russian for the others."""
+    for tr in services.i18n.all():
+        description, short = descriptions(tr)
+        await bot.set_my_description(description, language_code=tr.lang)
+        await bot.set_my_short_description(short, language_code=tr.lang)
+        if tr.lang == DEFAULT_LANGUAGE:
+            await bot.set_my_description(description)
+            await bot.set_my_short_description(short)
+
+
 async def refresh_chat_menu(bot: Bot, services: Services, chat_id: int, lang: str) -> None:
     """After a language change: this chat's own "/" menu in its new language, so it never
     stays in the old one (a chat-scoped menu wins over the per-language ones)."""

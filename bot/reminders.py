@@ -60,8 +60,9 @@ def notice_text(tr: Translator, content: Content, item: Anniversary) -> str:
     assert event.when.month is not None and event.when.day is not None
     headline = tr.npgettext(
         "reminder",
-        "In a week, on {day}: {n} year since “{title}”",
-        "In a week, on {day}: {n} years since “{title}”",
+        # The title is not put in quotes: it may hold quotes of its own.
+        "In a week, on {day}: {title} — {n} year",
+        "In a week, on {day}: {title} — {n} years",
         item.years,
     ).format(
         day=escape(tr.day_month(event.when.month, event.when.day)),

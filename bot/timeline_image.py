@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,14 +25,18 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
-from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
+from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
 from bot.content.model import Content, Event, Period
 from bot.dates import PartialDate
 from bot.i18n import Translator
+from bot.render.common import event_when
 
-WIDTH, HEIGHT, DPI = 1600, 1000, 100
-MARGIN = 36
+# Portrait, for phones (most readers): the full width of a phone screen shows ~26 px text
+# as ~9 pt. The height follows the content (Telegram keeps up to 2560 px on a side).
+WIDTH, DPI = 1080, 100
+MAX_HEIGHT = 3400
+MARGIN = 40
 NBSP = "\u00a0"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
@@ -39,25 +44,26 @@ FONT_FILES = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVu
 INK = "#1d2b3a"
 MUTED = "#5d6b78"
 AXIS = "#44515e"
-# One colour per period, in order; a band, its column and its events share it.
+# One colour per period, in order; a band, its section and its events share it.
 PALETTE = ("#6c7a96", "#2f8f6b", "#d08a1e", "#c0533a", "#0a7fc0", "#8a5aa8")
 
 # Sizes in pixels (the figure is drawn at one pixel per unit, DPI only converts font sizes).
-TITLE_PX = 34
-STRIP_TOP = 84  # the time strip starts under the title
-BAND_LABEL_H = 28  # the years of each period, at the top of its band
-DOT_R = 12  # event markers
-BAR_H = 22  # programmes and decades
+TITLE_PX = 40
+BAND_LABEL_H = 34  # the years of each period, at the top of its band
+BAND_LABEL_PX = 21
+DOT_R = 17  # event markers
+BAR_H = 34  # programmes and decades
+BAR_LABEL_PX = 21
 STACK_GAP = 4
-TICKS_H = 28
-FAN_H = 28  # between a band and its column
-FOOTER_PX = 13
-COLUMN_GAP = 14
-PAD = 12  # inside a column
-FONT_SIZES = (20, 19, 18, 17, 16, 15, 14)  # for the column texts, the largest that fits
-HEADER_SCALE = 1.1  # a column's heading (the period title), relative to its texts
+TICKS_H = 34
+TICK_PX = 20
+FOOTER_PX = 19
+SECTION_GAP = 18  # between two periods' sections
+PAD = 16  # inside a section
+FONT_SIZES = (27, 26, 25, 24, 23, 22)  # for the section texts, the largest that fits
+HEADER_SCALE = 1.1  # a section's heading (the period title), relative to its texts
 LINE = 1.22  # line height, in font sizes
-ITEM_GAP = 0.4  # between two events in a column, in font sizes
+ITEM_GAP = 0.4  # between two events in a section, in font sizes
 
 # The axis: a few years around the earliest events at full scale, the quiet decades before
 # 1992 compressed behind a break mark, then one scale from 1990 to the end.
@@ -303,12 +309,13 @@ def _shade(colour: str, amount: float) -> tuple[float, float, float]:
 
 
 class _Drawing:
-    def __init__(self) -> None:
-        self.figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, facecolor="white")
+    def __init__(self, height: int) -> None:
+        self.height = height
+        self.figure = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI, facecolor="white")
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_axes((0, 0, 1, 1))
         self.ax.set_xlim(0, WIDTH)
-        self.ax.set_ylim(HEIGHT, 0)
+        self.ax.set_ylim(height, 0)
         self.ax.set_axis_off()
         self.measure = _Measure()
         # (left, top, right, bottom) of each column: the tests check texts stay inside.
@@ -369,13 +376,10 @@ class _Drawing:
 
 def _when(tr: Translator, event: Event) -> str:
     """The event's date(s) as the bot shows them, each date kept on one line."""
-    until = event.until
-    start = tr.date(event.when).replace(" ", NBSP)
-    if until is None:
-        return start
-    return tr.pgettext("content", "{start} – {end}").format(
-        start=start, end=tr.date(until).replace(" ", NBSP)
-    )
+    # A number stays with its neighbours («24 октября 1945 г.»), but a long Tajik date may
+    # break before «соли»: «24 октябри / соли 1945».
+    text = re.sub(r"(?<=\d) | (?=\d)| (?=г)", NBSP, event_when(tr, event))
+    return text
 
 
 def _items(tr: Translator, content: Content, periods: tuple[Period, ...]) -> list[_Item]:
@@ -393,36 +397,6 @@ def _items(tr: Translator, content: Content, periods: tuple[Period, ...]) -> lis
         )
         for number, (_, event) in enumerate(ordered, start=1)
     ]
-
-
-def _place_columns(columns: list[_Column], widths: list[float], gap: float) -> None:
-    x: float = MARGIN
-    for column, width in zip(columns, widths, strict=True):
-        column.left, column.width = x, width
-        x += width + gap
-
-
-def _balance(
-    columns: list[_Column], m: _Measure, tr: Translator, px: float, total: float, gap: float
-) -> float:
-    """Share the width so the columns come out about equally tall; return the tallest height."""
-    usable = total - gap * (len(columns) - 1)
-    minimum = min(px * 15, usable / len(columns))
-    widths = [usable / len(columns)] * len(columns)
-    best_widths, best = list(widths), float("inf")
-    for _ in range(14):
-        _place_columns(columns, widths, gap)
-        heights = [_layout_column(c, m, px, tr) for c in columns]
-        if max(heights) < best:
-            best, best_widths = max(heights), list(widths)
-        mean = sum(heights) / len(heights)
-        widths = [max(minimum, w * (h / mean) ** 0.8) for w, h in zip(widths, heights, strict=True)]
-        scale = usable / sum(widths)
-        widths = [w * scale for w in widths]
-    _place_columns(columns, best_widths, gap)
-    for column in columns:
-        _layout_column(column, m, px, tr)
-    return best
 
 
 @dataclass(frozen=True)
@@ -443,13 +417,13 @@ def _stack(boxes: list[_Box], x0: float, x1: float, height: float) -> _Box:
 
 
 def render_timeline(tr: Translator, content: Content) -> bytes:
-    """The timeline of periods and events as a PNG, WIDTH × HEIGHT pixels, in tr's language."""
+    """The timeline of periods and events as a portrait PNG, WIDTH pixels wide, in tr's
+    language."""
     return _draw(tr, content).png()
 
 
 def _draw(tr: Translator, content: Content) -> _Drawing:
-    d = _Drawing()
-    m = d.measure
+    m = _Measure()
     years = [p.start for p in content.periods] + [e.when.year for e in content.events]
     first = min(years, default=1945)  # (no content at all: any fixed year, for stable bytes)
     last = max(
@@ -465,14 +439,12 @@ def _draw(tr: Translator, content: Content) -> _Drawing:
     axis = _Axis.for_content(first, last, MARGIN + DOT_R + 6, WIDTH - MARGIN - 8)
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(periods))]
 
+    # -- first everything is measured, then the picture is as tall as it needs --
     title = tr.pgettext("timeline", "The UN and Tajikistan: a partnership timeline, {start}–{end}")
-    title = title.format(start=first, end=last)
-    title_px = TITLE_PX  # smaller if a translation is too long for one line
-    while title_px > 20 and m.width(title, "bold", title_px) > (WIDTH - 2 * MARGIN) * 0.97:
-        title_px -= 1
-    d.text(MARGIN, 22 + (TITLE_PX - title_px) / 2, title, title_px, "bold")
+    title_lines = m.wrap(title.format(start=first, end=last), "bold", TITLE_PX, WIDTH - 2 * MARGIN)
+    strip_top = 26 + len(title_lines) * TITLE_PX * LINE + 14
 
-    # -- the time strip: markers stacked up from the axis, the bars on top of them --
+    # the time strip: markers stacked up from the axis, the bars on top of them
     boxes: list[_Box] = []
     placed: list[tuple[_Item, _Box]] = []
     for item in (i for i in items if not i.span):
@@ -482,8 +454,36 @@ def _draw(tr: Translator, content: Content) -> _Drawing:
         x0, x1 = axis.x(_start(item.event)), axis.x(_end(item.event))
         placed.append((item, _stack(boxes, x0 - 4, x1 + 4, BAR_H)))
     stack_h = max((b.top for b in boxes), default=0.0)
-    axis_y = STRIP_TOP + BAND_LABEL_H + stack_h + 6
+    axis_y = strip_top + BAND_LABEL_H + stack_h + 6
     ticks_bottom = axis_y + TICKS_H
+
+    sources: list[str] = []
+    for event in content.events:
+        source = content.source(event.source).title[tr.lang]
+        if source not in sources:
+            sources.append(source)
+    footer = tr.pgettext("timeline", "Sources: {sources}").format(sources="; ".join(sources))
+    footer_lines = m.wrap(footer, "regular", FOOTER_PX, WIDTH - 2 * MARGIN, max_lines=12)
+    footer_h = len(footer_lines) * FOOTER_PX * 1.3
+
+    columns = [
+        _Column(period, colours[index], [i for i in items if i.period == index])
+        for index, period in enumerate(periods)
+    ]
+    sections_top = ticks_bottom + SECTION_GAP * 1.5
+    px = FONT_SIZES[-1]
+    for px in FONT_SIZES:  # the largest size whose picture stays under MAX_HEIGHT
+        heights = [_layout_column(c, m, px, tr) for c in columns]
+        total = sections_top + sum(heights) + SECTION_GAP * len(heights) + footer_h + 20
+        if total <= MAX_HEIGHT:
+            break
+    heights = [_layout_column(c, m, px, tr) for c in columns]
+    footer_top = sections_top + sum(heights) + SECTION_GAP * len(heights)
+    d = _Drawing(int(footer_top + footer_h + 20))
+    d.measure = m
+
+    for n, line in enumerate(title_lines):
+        d.text(MARGIN, 26 + n * TITLE_PX * LINE, line, TITLE_PX, "bold")
 
     def band(period: Period) -> tuple[float, float]:
         end = period.end if period.end is not None else last
@@ -496,18 +496,20 @@ def _draw(tr: Translator, content: Content) -> _Drawing:
         colour = colours[index]
         d.ax.add_patch(
             Rectangle(
-                (x0, STRIP_TOP),
+                (x0, strip_top),
                 x1 - x0,
-                ticks_bottom - STRIP_TOP,
+                ticks_bottom - strip_top,
                 facecolor=_tint(colour, 0.86),
                 edgecolor="none",
                 zorder=1,
             )
         )
         if index:
-            d.ax.plot([x0, x0], [STRIP_TOP, ticks_bottom], color="white", lw=2, zorder=1.5)
-        span = f"{period.start}–{period.end}" if period.end is not None else f"{period.start} →"
-        d.text(x0 + 8, STRIP_TOP + 6, span, 15, "bold", _shade(colour, 0.25))
+            d.ax.plot([x0, x0], [strip_top, ticks_bottom], color="white", lw=2, zorder=1.5)
+        # the years of the band where they fit (the section below always says them)
+        label = f"{period.start}–{period.end}" if period.end is not None else f"{period.start} →"
+        if m.width(label, "bold", BAND_LABEL_PX) <= x1 - x0 - 10:
+            d.text(x0 + 5, strip_top + 6, label, BAND_LABEL_PX, "bold", _shade(colour, 0.25))
 
     _draw_axis(d, axis, axis_y, _tint(colours[0], 0.86))
 
@@ -536,46 +538,19 @@ def _draw(tr: Translator, content: Content) -> _Drawing:
         d.badge(x0 + BAR_H / 2, y + BAR_H / 2, item.number, _shade(colour, 0.35), BAR_H / 2)
         label = f"{item.event.when.year}–{(item.event.until or item.event.when).year}"
         label_x = x0 + BAR_H + 6
-        if label_x + m.width(label, "bold", 14) <= x1 - 8:
-            d.text(label_x, y + BAR_H / 2, label, 14, "bold", "white", va="center_baseline")
+        if label_x + m.width(label, "bold", BAR_LABEL_PX) <= x1 - 8:
+            d.text(
+                label_x, y + BAR_H / 2, label, BAR_LABEL_PX, "bold", "white", va="center_baseline"
+            )
 
-    # -- the footer, then the columns in the room left between strip and footer --
-    sources: list[str] = []
-    for event in content.events:
-        source = content.source(event.source).title[tr.lang]
-        if source not in sources:
-            sources.append(source)
-    footer = tr.pgettext("timeline", "Sources: {sources}").format(sources="; ".join(sources))
-    footer_lines = m.wrap(footer, "regular", FOOTER_PX, WIDTH - 2 * MARGIN, max_lines=4)
-    footer_top = HEIGHT - 18 - len(footer_lines) * FOOTER_PX * 1.3
+    top = sections_top
+    for column, height in zip(columns, heights, strict=True):
+        _draw_column(d, column, top, top + height, px, tr)
+        d.columns.append((column.left, top, column.left + column.width, top + height))
+        top += height + SECTION_GAP
+
     for n, line in enumerate(footer_lines):
         d.text(MARGIN, footer_top + n * FOOTER_PX * 1.3, line, FOOTER_PX, "regular", MUTED)
-
-    columns = [
-        _Column(period, colours[index], [i for i in items if i.period == index])
-        for index, period in enumerate(periods)
-    ]
-    columns_top = ticks_bottom + FAN_H
-    columns_bottom = footer_top - 12
-    px = _fit_columns(columns, m, tr, columns_bottom - columns_top)
-    for period, column in zip(periods, columns, strict=True):
-        x0, x1 = band(period)
-        d.ax.add_patch(
-            Polygon(
-                [
-                    (x0, ticks_bottom),
-                    (x1, ticks_bottom),
-                    (column.left + column.width, columns_top),
-                    (column.left, columns_top),
-                ],
-                closed=True,
-                facecolor=_tint(column.colour, 0.9),
-                edgecolor="none",
-                zorder=1,
-            )
-        )
-        _draw_column(d, column, columns_top, columns_bottom, px, tr)
-        d.columns.append((column.left, columns_top, column.left + column.width, columns_bottom))
     return d
 
 
@@ -591,16 +566,27 @@ def _draw_axis(d: _Drawing, axis: _Axis, y: float, background: object) -> None:
     for year in axis.ticks():
         x = axis.x(year)
         d.ax.plot([x, x], [y, y + 6], color=AXIS, lw=1.5, zorder=4)
-        d.text(x, y + 8, str(year), 15, "regular", MUTED, ha="center")
+        d.text(x, y + 8, str(year), TICK_PX, "regular", MUTED, ha="center")
+
+
+def _heading(tr: Translator, period: Period) -> str:
+    """A section's heading: the period's title and its years, as /history writes them."""
+    if period.end is not None:
+        span = f"{period.start}–{period.end}"
+    else:
+        span = tr.pgettext("history", "{start} and beyond").format(start=period.start)
+    title = period.title.get(tr.lang, "")
+    return f"{title} ({span})" if title else span
 
 
 def _layout_column(
     column: _Column, m: _Measure, px: float, tr: Translator, max_lines: int | None = None
 ) -> float:
-    """Wrap the column's texts at font size px; return its height."""
+    """Wrap the section's texts at font size px, across the picture; return its height."""
+    column.left, column.width = MARGIN, WIDTH - 2 * MARGIN
     inner = column.width - 2 * PAD
     badge = px * 1.6
-    column.header = m.wrap(column.period.title[tr.lang], "bold", px * HEADER_SCALE, inner)
+    column.header = m.wrap(_heading(tr, column.period), "bold", px * HEADER_SCALE, inner)
     height = PAD + len(column.header) * px * HEADER_SCALE * LINE + 10
     for item in column.items:
         text_w = inner - badge
@@ -612,22 +598,6 @@ def _layout_column(
         )
         height += item.rows * px * LINE + px * ITEM_GAP
     return height + PAD
-
-
-def _fit_columns(columns: list[_Column], m: _Measure, tr: Translator, room: float) -> float:
-    """The largest font size at which every column fits (widths balanced); place them."""
-    total = WIDTH - 2 * MARGIN
-    for px in FONT_SIZES:
-        if _balance(columns, m, tr, px, total, COLUMN_GAP) <= room:
-            return px
-    # Even the smallest size does not fit: keep the first items, say how many are left out.
-    px = FONT_SIZES[-1]
-    for column in columns:
-        while len(column.items) > 1 and _layout_column(column, m, px, tr, 3) + px * LINE > room:
-            column.items.pop()
-            column.more += 1
-        _layout_column(column, m, px, tr, 3)
-    return px
 
 
 def _draw_column(

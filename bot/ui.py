@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.callbacks import LANGUAGE
+from bot.callbacks import LANGUAGE, MENU
 from bot.i18n import LANGUAGE_FLAGS, LANGUAGE_NAMES, Lazy, Translator, lazy_pgettext
 from bot.languages import LANGUAGES
 
@@ -67,6 +67,15 @@ async def respond(
     if chat is None:
         return None
     return await chat.send_message(text, reply_markup=markup)
+
+
+def home_row(tr: Translator) -> list[Button]:
+    """The way back to the main menu that every screen ends with."""
+    return [(tr.pgettext("navigation", "🏠 Main menu"), MENU.pack("start"))]
+
+
+def with_home(tr: Translator, rows: Sequence[Sequence[Button]]) -> list[list[Button]]:
+    return [*(list(row) for row in rows), home_row(tr)]
 
 
 def nav_row(tr: Translator, prev_data: str | None, next_data: str | None) -> list[Button]:

@@ -210,6 +210,34 @@ class BotMethods(FakeBase):
         self.state.commands.pop((scope, params.get("language_code") or ""), None)
         return True
 
+    # The bot's profile texts, shown before the user's first /start (Telegram's limits).
+    async def _m_setMyDescription(self, params: dict[str, Any]) -> Any:
+        return self._set_profile_text(params, "description", 512, self.state.descriptions)
+
+    async def _m_setMyShortDescription(self, params: dict[str, Any]) -> Any:
+        store = self.state.short_descriptions
+        return self._set_profile_text(params, "short_description", 120, store)
+
+    async def _m_getMyDescription(self, params: dict[str, Any]) -> Any:
+        return {"description": self.state.descriptions.get(params.get("language_code") or "", "")}
+
+    async def _m_getMyShortDescription(self, params: dict[str, Any]) -> Any:
+        lang = params.get("language_code") or ""
+        return {"short_description": self.state.short_descriptions.get(lang, "")}
+
+    @staticmethod
+    def _set_profile_text(
+        params: dict[str, Any], field: str, limit: int, store: dict[str, str]
+    ) -> bool:
+        text = params.get(field) or ""
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: {field.upper()}_TOO_LONG")
+        lang = params.get("language_code") or ""
+        if lang and not re.match(r"^[a-z]{2}$", lang):
+            raise ApiError(400, "Bad Request: LANG_CODE_INVALID")
+        store[lang] = text
+        return True
+
     async def _m_getChat(self, params: dict[str, Any]) -> Any:
         chat_id = params.get("chat_id")
         if isinstance(chat_id, str) and chat_id.startswith("@"):

@@ -67,6 +67,9 @@ class FakeAPIState:
     # the bot's own rights where it is an administrator (e.g. can_post_messages in channels)
     bot_rights: dict[int, dict[str, bool]] = field(default_factory=dict)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # @username → chat
+    # language code ("" for everyone else) → the bot's description / short description
+    descriptions: dict[str, str] = field(default_factory=dict)
+    short_descriptions: dict[str, str] = field(default_factory=dict)
 
 
 class FakeBase:

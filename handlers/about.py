@@ -8,7 +8,7 @@ from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
 from bot.render.common import source_title
-from bot.ui import respond
+from bot.ui import home_row, keyboard, respond
 
 
 def about_text(context: BotContext) -> str:
@@ -33,7 +33,7 @@ def about_text(context: BotContext) -> str:
 
 
 async def about(update: Update, context: BotContext) -> None:
-    await respond(update, about_text(context))
+    await respond(update, about_text(context), keyboard([home_row(context.tr)]))
 
 
 FEATURE = Feature(

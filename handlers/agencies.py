@@ -10,7 +10,7 @@ from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
 from bot.render.items import render_agency, render_contact
-from bot.ui import answer_stale, keyboard, respond
+from bot.ui import answer_stale, home_row, keyboard, respond
 
 AGENCY = CallbackData("ag")
 
@@ -19,6 +19,7 @@ def agency_list(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
     tr = context.tr
     agencies = context.services.content.current.agencies
     rows = [[(a.acronym[tr.lang] + " — " + a.name[tr.lang], AGENCY.pack(a.id))] for a in agencies]
+    rows.append(home_row(tr))
     return tr.pgettext("agencies", "<b>UN agencies in Tajikistan</b>\n\nChoose an agency:"), rows
 
 
@@ -43,7 +44,7 @@ async def agency_button(update: Update, context: BotContext) -> None:
         await answer_stale(query, context.tr)
         return
     await query.answer()
-    rows = [[(tr.pgettext("agencies", "« All agencies"), AGENCY.pack("list"))]]
+    rows = [[(tr.pgettext("agencies", "« All agencies"), AGENCY.pack("list"))], home_row(tr)]
     await respond(update, render_agency(tr, content, agency), keyboard(rows), edit=True)
 
 
@@ -58,7 +59,7 @@ async def contacts(update: Update, context: BotContext) -> None:
             "Only the contact details published in the sources are shown here.",
         )
     )
-    await respond(update, "\n\n".join(parts))
+    await respond(update, "\n\n".join(parts), keyboard([home_row(tr)]))
 
 
 FEATURE = Feature(

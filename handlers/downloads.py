@@ -11,6 +11,7 @@ from bot.content.model import Content
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
+from bot.ui import home_row, keyboard
 
 
 async def timeline(update: Update, context: BotContext) -> None:
@@ -25,14 +26,15 @@ async def timeline(update: Update, context: BotContext) -> None:
     caption = tr.pgettext(
         "timeline", "The partnership of the UN and Tajikistan, 1942–2028. Details: /history"
     )
+    markup = keyboard([home_row(tr)])
     file_id = await services.db.status.file_id(key)
     if file_id:
-        await chat.send_photo(file_id, caption=caption)
+        await chat.send_photo(file_id, caption=caption, reply_markup=markup)
         return
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(_render_timeline, tr, services.content.current)
     message: Message = await chat.send_photo(
-        png, caption=caption, filename=f"timeline-{tr.lang}.png"
+        png, caption=caption, filename=f"timeline-{tr.lang}.png", reply_markup=markup
     )
     if message.photo:
         await services.db.status.remember_file(key, message.photo[-1].file_id)
@@ -65,6 +67,7 @@ async def calendar(update: Update, context: BotContext) -> None:
             "Every anniversary with a known day, repeating each year. Open the file to add "
             "them to your calendar; opening it again updates them instead of adding copies.",
         ),
+        reply_markup=keyboard([home_row(tr)]),
     )
 
 

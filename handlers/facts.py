@@ -13,7 +13,7 @@ from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.render.items import render_fact
-from bot.ui import answer_stale, keyboard, nav_row, respond
+from bot.ui import answer_stale, home_row, keyboard, nav_row, respond
 
 FACTS = CallbackData("facts")
 
@@ -34,6 +34,7 @@ def topic_menu(context: BotContext) -> tuple[str, list[list[tuple[str, str]]]]:
         for t in FACT_TOPICS
         if facts_by_topic(content, t)
     ]
+    rows.append(home_row(tr))
     return tr.pgettext("facts", "<b>Facts</b>\n\nChoose a topic:"), rows
 
 
@@ -73,6 +74,7 @@ async def facts_button(update: Update, context: BotContext) -> None:
     )
     rows = [nav] if nav else []
     rows.append([(tr.pgettext("facts", "« All topics"), FACTS.pack("topics"))])
+    rows.append(home_row(tr))
     await respond(update, f"{header}\n\n{pages[page]}", keyboard(rows), edit=True)
 
 

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.features import Feature
-from bot.ui import answer_stale, respond
+from bot.ui import answer_stale, home_row, keyboard, respond
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -16,6 +16,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         context.tr.pgettext(
             "fallback", "I don't know this command. Send /help to see what I can do."
         ),
+        keyboard([home_row(context.tr)]),
     )
 
 
@@ -26,6 +27,7 @@ async def free_text(update: Update, context: BotContext) -> None:
             "fallback",
             "I can read only text: send me words to search for, or /help to see what I can do.",
         ),
+        keyboard([home_row(context.tr)]),
     )
 
 

@@ -8,7 +8,7 @@ from bot.context import BotContext
 from bot.features import Command, Feature, public_commands, staff_commands
 from bot.i18n import lazy_pgettext
 from bot.render.html import escape
-from bot.ui import respond
+from bot.ui import home_row, keyboard, respond
 
 
 def help_text(update: Update, context: BotContext) -> str:
@@ -31,7 +31,7 @@ def help_text(update: Update, context: BotContext) -> str:
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    await respond(update, help_text(update, context))
+    await respond(update, help_text(update, context), keyboard([home_row(context.tr)]))
 
 
 FEATURE = Feature(

@@ -10,9 +10,9 @@ from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
-from bot.render.common import event_when, source_title
+from bot.render.common import event_when, source_footer
 from bot.render.html import escape
-from bot.ui import answer_stale, keyboard, respond
+from bot.ui import answer_stale, home_row, keyboard, respond
 
 HISTORY = CallbackData("hist")
 
@@ -27,16 +27,15 @@ def period_pages(context: BotContext, index: int) -> list[str]:
         f"{escape(e.text[tr.lang])}"
         for e in events
     ]
-    pages = paginate(chunks) or [""]
-    sources = []
-    for e in events:
-        source = content.source(e.source)
-        if source not in sources:
-            sources.append(source)
-    footer = tr.pgettext("history", "Sources: {sources}").format(
-        sources="; ".join(source_title(tr, s) for s in sources)
-    )
-    return [f"{page}\n\n<i>{footer}</i>" if sources else page for page in pages]
+    # Each page cites exactly the sources of the events it shows, one line each.
+    pages: list[str] = []
+    start = 0
+    for page in paginate(chunks):
+        count = page.count("📅 <b>")
+        shown = events[start : start + count]
+        start += count
+        pages.append(f"{page}\n\n{source_footer(tr, content, (e.source for e in shown))}")
+    return pages or [""]
 
 
 def render_page(
@@ -80,13 +79,16 @@ def render_page(
     if index + 1 < len(periods):
         nav.append((periods[index + 1].title[tr.lang] + " ▶️", HISTORY.pack(index + 1, "0")))
     rows += [[button] for button in nav]
+    rows.append(home_row(tr))
     return f"{header}\n\n{pages[sub]}", rows
 
 
 async def history(update: Update, context: BotContext) -> None:
     page = render_page(context, 0, 0)
     if page is None:
-        await respond(update, context.tr.pgettext("history", "The timeline is empty for now."))
+        tr = context.tr
+        text = tr.pgettext("history", "The timeline is empty for now.")
+        await respond(update, text, keyboard([home_row(tr)]))
         return
     await respond(update, page[0], keyboard(page[1]))
 

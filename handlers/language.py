@@ -12,12 +12,19 @@ from bot.groups import can_manage
 from bot.i18n import LANGUAGE_NAMES, lazy_pgettext
 from bot.languages import LANGUAGES
 from bot.menus import main_menu_rows, refresh_chat_menu
-from bot.ui import admins_only, answer_stale, keyboard, language_row, respond
+from bot.ui import admins_only, answer_stale, home_row, keyboard, language_row, respond
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
-    text = context.tr.pgettext("language", "Choose the language I should speak with you:")
-    await respond(update, text, keyboard([language_row(context.lang)]))
+    tr = context.tr
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or not await can_manage(context.bot, chat, user.id):
+        # a group's members who are not its admins: no buttons they could not use
+        text = tr.pgettext("groups", "Only the group's admins can change its language.")
+        await respond(update, text, keyboard([home_row(tr)]))
+        return
+    text = tr.pgettext("language", "Choose the language I should speak with you:")
+    await respond(update, text, keyboard([language_row(context.lang), home_row(tr)]))
 
 
 async def choose_language(update: Update, context: BotContext) -> None:

@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, InlineQueryHandler, MessageHandler, filters
 
-from bot.browse import upcoming
+from bot.browse import chat_today, upcoming
 from bot.callbacks import CallbackData
 from bot.content.kinds import SHOWN, item_description, item_title, render_item
 from bot.context import BotContext
@@ -25,7 +25,7 @@ from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.render.items import shorten
 from bot.search import search
-from bot.ui import Button, answer_stale, keyboard, nav_row, respond
+from bot.ui import Button, answer_stale, home_row, keyboard, nav_row, respond
 
 SHOW = CallbackData("show")
 FOUND = CallbackData("found")  # Back/Next under chat search results: found:<offset>
@@ -59,13 +59,13 @@ def share_markup(
     )
 
 
-def empty_query_items(context: BotContext) -> list[tuple[str, Any]]:
-    """For "@bot" with nothing typed: the next anniversaries, then featured facts."""
+async def empty_query_items(context: BotContext, user_id: int) -> list[tuple[str, Any]]:
+    """For "@bot" with nothing typed: the next anniversaries (counted from the user's own
+    date, their private chat's time zone), then featured facts."""
     services = context.services
     content = services.content.current
-    items: list[tuple[str, Any]] = [
-        ("event", a.event) for a in upcoming(content, services.today(), 5)
-    ]
+    today = await chat_today(services, user_id)
+    items: list[tuple[str, Any]] = [("event", a.event) for a in upcoming(content, today, 5)]
     featured = [f for f in content.facts if f.featured][:FEATURED]
     return items + [("fact", f) for f in featured]
 
@@ -87,7 +87,11 @@ async def inline_query(update: Update, context: BotContext) -> None:
     username = context.bot.username
     text = query.query.strip()
     offset = int(query.offset) if query.offset.isdigit() else 0
-    items = (await search_items(context, text))[0] if text else empty_query_items(context)
+    items = (
+        (await search_items(context, text))[0]
+        if text
+        else await empty_query_items(context, query.from_user.id)
+    )
     page = items[offset : offset + INLINE_PAGE]
     results: list[InlineQueryResultArticle] = [
         InlineQueryResultArticle(
@@ -234,7 +238,8 @@ async def search_command(update: Update, context: BotContext) -> None:
                     InlineKeyboardButton(
                         tr.pgettext("search", "🔎 Search here"), switch_inline_query_current_chat=""
                     )
-                ]
+                ],
+                *keyboard([home_row(tr)]).inline_keyboard,
             ]
         )
         await respond(update, hint, markup)
@@ -270,7 +275,9 @@ async def show_item(update: Update, context: BotContext) -> None:
         await answer_stale(query, context.tr)
         return
     await query.answer()
-    await respond(update, render_item(context.tr, content, kind, item))
+    await respond(
+        update, render_item(context.tr, content, kind, item), keyboard([home_row(context.tr)])
+    )
 
 
 FEATURE = Feature(

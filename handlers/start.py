@@ -28,7 +28,9 @@ def greeting(context: BotContext, first_name: str | None) -> str:
 
 async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    rows = [*main_menu_rows(context.tr, context.services.features), language_row(context.lang)]
+    rows = main_menu_rows(context.tr, context.services.features)
+    if not is_group(update.effective_chat):  # a group's language is its admins' choice
+        rows.append(language_row(context.lang))
     if context.args:  # a shared link: t.me/<bot>?start=event_accession
         item = render_deep_link(context.tr, context.services.content.current, context.args[0])
         if item is not None:

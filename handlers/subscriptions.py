@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.callbacks import CallbackData
+from bot.callbacks import MENU, CallbackData
 from bot.chat_settings import change_timezone
 from bot.context import BotContext
 from bot.features import Command, Feature
@@ -21,24 +21,23 @@ from bot.ui import (
     Button,
     admins_only,
     answer_stale,
+    home_row,
     keyboard,
     language_row,
     respond,
 )
 
-# Where readers are: Tajikistan and its neighbours, the diaspora in Russia and Europe.
-TIMEZONES = (
-    "Asia/Dushanbe",
-    "Asia/Tashkent",
-    "Asia/Almaty",
-    "Asia/Bishkek",
-    "Europe/Moscow",
-    "Europe/Istanbul",
-    "Europe/Berlin",
-    "Europe/London",
-    "America/New_York",
-    "UTC",
+# Where readers are: Tajikistan and its neighbours, Russia, where most of the diaspora
+# works, then Europe and the Gulf, then further away. One group starts a row of the menu.
+TIMEZONE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("Asia/Dushanbe", "Asia/Tashkent", "Asia/Almaty", "Asia/Bishkek"),
+    ("Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk"),
+    ("Europe/Istanbul", "Asia/Dubai", "Europe/Berlin", "Europe/London"),
+    ("America/New_York", "America/Los_Angeles", "Asia/Seoul", "UTC"),
 )
+TIMEZONES = tuple(zone for group in TIMEZONE_GROUPS for zone in group)
+ZONES_PER_ROW = 2
+HOURS_PER_ROW = 6
 
 SETTINGS = CallbackData("set")
 
@@ -48,16 +47,21 @@ async def settings_screen(context: BotContext, chat_id: int) -> tuple[str, list[
     services = context.services
     settings = await services.db.settings.get_settings(chat_id)
     topics = await services.db.settings.subscriptions(chat_id)
-    timezone = settings.timezone or str(services.config.timezone)
+    timezone = tr.zone_name(settings.timezone or str(services.config.timezone), services.now())
     on, off = tr.pgettext("settings", "on"), tr.pgettext("settings", "off")
+    title = (
+        tr.pgettext("settings", "The group's settings")
+        if chat_id < 0
+        else tr.pgettext("settings", "Your settings")
+    )
     lines = [
-        "<b>{}</b>".format(escape(tr.pgettext("settings", "Your settings"))),
+        f"<b>{escape(title)}</b>",
         "",
         tr.pgettext("settings", "Anniversary reminders: {state}").format(
             state=on if "reminders" in topics else off
         ),
         tr.pgettext("settings", "News: {state}").format(state=on if "news" in topics else off),
-        tr.pgettext("settings", "Reminder time: {hour}:00 ({timezone})").format(
+        tr.pgettext("settings", "Reminder time: {hour}:00, {timezone}").format(
             hour=f"{settings.reminder_hour:02d}", timezone=escape(timezone)
         ),
         tr.pgettext("settings", "Silent delivery: {state}").format(
@@ -67,19 +71,23 @@ async def settings_screen(context: BotContext, chat_id: int) -> tuple[str, list[
             language=LANGUAGE_NAMES[context.lang]
         ),
         "",
-        tr.pgettext("settings", "Tap a button to change a setting."),
+        tr.pgettext(
+            "settings", "Tap a button to change a setting; tap an hour to get reminders at it."
+        ),
     ]
     hour = settings.reminder_hour
+    hours = [
+        (f"✅{h:02d}" if h == hour else f"{h:02d}", SETTINGS.pack("hour", h)) for h in range(24)
+    ]
     rows: list[list[Button]] = [
         [
-            (("✅ " if t in topics else "⬜ ") + tr.lazy(PUSH_TOPIC_LABELS[t]), SETTINGS.pack("topic", t))
+            (
+                ("✅ " if t in topics else "⬜ ") + tr.lazy(PUSH_TOPIC_LABELS[t]),
+                SETTINGS.pack("topic", t),
+            )
             for t in PUSH_TOPICS
         ],
-        [
-            (f"◀️ {(hour - 1) % 24:02d}:00", SETTINGS.pack("hour", (hour - 1) % 24)),
-            (f"⏰ {hour:02d}:00", SETTINGS.pack("hour", hour)),
-            (f"{(hour + 1) % 24:02d}:00 ▶️", SETTINGS.pack("hour", (hour + 1) % 24)),
-        ],
+        *(hours[i : i + HOURS_PER_ROW] for i in range(0, 24, HOURS_PER_ROW)),
         [
             (
                 ("🔕 " if settings.silent else "🔔 ") + tr.pgettext("settings", "Silent delivery"),
@@ -93,8 +101,31 @@ async def settings_screen(context: BotContext, chat_id: int) -> tuple[str, list[
             )
         ],
         [(label, SETTINGS.pack("") + data) for label, data in language_row(context.lang)],
+        home_row(tr),
     ]
     return "\n".join(lines), rows
+
+
+def timezone_screen(context: BotContext, current: str) -> tuple[str, list[list[Button]]]:
+    """Cities in the reader's language with their offset now, two to a row, and a way back."""
+    tr = context.tr
+    now = context.services.now()
+    rows: list[list[Button]] = []
+    for group in TIMEZONE_GROUPS:
+        buttons = [
+            (
+                ("✅ " if zone == current else "") + tr.zone_name(zone, now),
+                SETTINGS.pack("tz", zone),
+            )
+            for zone in group
+        ]
+        rows += [buttons[i : i + ZONES_PER_ROW] for i in range(0, len(buttons), ZONES_PER_ROW)]
+    rows.append([(tr.pgettext("navigation", "◀️ Back"), SETTINGS.pack("show", "0"))])
+    rows.append(home_row(tr))
+    text = tr.pgettext(
+        "settings", "Choose the time zone for your reminders. Now: {timezone}"
+    ).format(timezone=escape(tr.zone_name(current, now)))
+    return text, rows
 
 
 async def _managed_chat(update: Update, context: BotContext) -> int | None:
@@ -106,7 +137,7 @@ async def _managed_chat(update: Update, context: BotContext) -> int | None:
         if update.callback_query is not None:
             await update.callback_query.answer(admins_only(context.tr), show_alert=True)
         else:
-            await respond(update, admins_only(context.tr))
+            await respond(update, admins_only(context.tr), keyboard([home_row(context.tr)]))
         return None
     return chat.id
 
@@ -129,17 +160,28 @@ async def subscribe(update: Update, context: BotContext) -> None:
     if not private and not await services.db.chats.chat_language(chat_id):
         # A group pushes in one language: the subscribing admin's, until they choose another.
         await services.users.choose_language(chat_id, context.lang)
-    changed = [t for t in PUSH_TOPICS if await services.db.changes.set_subscription(chat_id, t, True)]
+    changed = [
+        t for t in PUSH_TOPICS if await services.db.changes.set_subscription(chat_id, t, True)
+    ]
     tr = context.tr
-    if changed:
+    if changed and private:
         intro = tr.pgettext(
             "settings",
             "Done! I will send you anniversary reminders and news. "
             "Reminders come at the time set below.",
         )
-        await queue_reminders(services, only_chat=chat_id)
-    else:
+    elif changed:
+        intro = tr.pgettext(
+            "settings",
+            "Done! I will send this group anniversary reminders and news. "
+            "Reminders come at the time set below.",
+        )
+    elif private:
         intro = tr.pgettext("settings", "You are already subscribed to reminders and news.")
+    else:
+        intro = tr.pgettext("settings", "This group is already subscribed to reminders and news.")
+    if changed:
+        await queue_reminders(services, only_chat=chat_id)
     text, rows = await settings_screen(context, chat_id)
     await respond(update, f"{intro}\n\n{text}", keyboard(rows))
 
@@ -148,16 +190,41 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     chat_id = await _managed_chat(update, context)
     if chat_id is None:
         return
-    for topic in PUSH_TOPICS:
-        await context.services.db.changes.set_subscription(chat_id, topic, False)
-    await respond(
-        update,
-        context.tr.pgettext(
-            "settings",
-            "You are unsubscribed: no more reminders or news from me. "
-            "Send /subscribe whenever you want them back.",
-        ),
-    )
+    tr = context.tr
+    changes = context.services.db.changes
+    was = [t for t in PUSH_TOPICS if await changes.set_subscription(chat_id, t, False)]
+    group = chat_id < 0
+    if was:
+        text = (
+            tr.pgettext(
+                "settings",
+                "This group is unsubscribed: no more reminders or news from me here. "
+                "Send /subscribe whenever you want them back.",
+            )
+            if group
+            else tr.pgettext(
+                "settings",
+                "You are unsubscribed: no more reminders or news from me. "
+                "Send /subscribe whenever you want them back.",
+            )
+        )
+        again = tr.pgettext("settings", "🔔 Subscribe again")
+    else:
+        text = (
+            tr.pgettext(
+                "settings",
+                "This group was not subscribed: I send it no reminders and no news. "
+                "Would you like them?",
+            )
+            if group
+            else tr.pgettext(
+                "settings",
+                "You were not subscribed: I send you no reminders and no news. "
+                "Would you like them?",
+            )
+        )
+        again = tr.pgettext("settings", "🔔 Subscribe")
+    await respond(update, text, keyboard([[(again, MENU.pack("subscribe"))], home_row(tr)]))
 
 
 async def settings_button(update: Update, context: BotContext) -> None:
@@ -178,24 +245,33 @@ async def settings_button(update: Update, context: BotContext) -> None:
         if not subscribed and value == "reminders":
             await queue_reminders(context.services, only_chat=chat_id)
     elif what == "hour" and value.isdigit() and 0 <= int(value) <= 23:
+        if (await db.settings.get_settings(chat_id)).reminder_hour == int(value):
+            await query.answer(
+                context.tr.pgettext("settings", "Reminders already come at {hour}:00.").format(
+                    hour=f"{int(value):02d}"
+                )
+            )
+            return
         await db.changes.update_settings(chat_id, reminder_hour=int(value))
     elif what == "silent" and value in ("0", "1"):
         await db.changes.update_settings(chat_id, silent=value == "1")
     elif what == "lang" and value in LANGUAGES:
         context.lang = await context.services.users.choose_language(chat_id, value)
         await refresh_chat_menu(context.bot, context.services, chat_id, value)
-    elif what == "tz" and value.isdigit() and int(value) < len(TIMEZONES):
+    elif what == "show":
+        pass
+    elif what == "tz" and value in TIMEZONES:
         await change_timezone(
             db,
             chat_id,
-            TIMEZONES[int(value)],
+            value,
             default=context.services.config.timezone,
             now=context.services.now(),
         )
     elif what == "tzmenu":
         await query.answer()
-        rows = [[(tz, SETTINGS.pack("tz", i))] for i, tz in enumerate(TIMEZONES)]
-        text = context.tr.pgettext("settings", "Choose the time zone for your reminders:")
+        current = (await db.settings.get_settings(chat_id)).timezone
+        text, rows = timezone_screen(context, current or str(context.services.config.timezone))
         await respond(update, text, keyboard(rows), edit=True)
         return
     else:

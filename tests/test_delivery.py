@@ -48,9 +48,9 @@ async def test_subscribe_and_settings_edit_in_place(bot: Harness) -> None:
     assert reply.text.startswith("Done! I will send you anniversary reminders and news.")
     assert (
         "Anniversary reminders: on" in reply.text
-        and "Reminder time: 09:00 (Asia/Dushanbe)" in reply.text
+        and "Reminder time: 09:00, Dushanbe (UTC+5)" in reply.text
     )
-    edited = (await user.press("10:00 ▶️")).last
+    edited = (await user.press("10")).last
     assert edited.method == "editMessageText" and "Reminder time: 10:00" in edited.text
     edited = (await user.press("News")).last
     assert "News: off" in edited.text and "⬜ News" in [b.text for b in edited.flat_buttons]
@@ -72,7 +72,7 @@ async def test_reminder_arrives_at_each_users_hour_in_their_language(bot: Harnes
     tg = bot.user(language_code="tg")
     await ru.send("/subscribe")
     await tg.send("/subscribe")
-    await tg.press("10:00 ▶️")  # the Tajik user wants reminders at 10:00
+    await tg.press("10")  # the Tajik user wants reminders at 10:00
     start = bot.api.last_seq
     await queue_reminders(bot.services)
     await bot.services.sender.drain()
@@ -127,7 +127,8 @@ async def test_round_anniversary_notice_a_week_ahead(bot: Harness) -> None:
     bot.set_now(dt.datetime(2026, 12, 25, 5, 0, tzinfo=UTC))  # a week before 1 January 2027
     await queue_reminders(bot.services)
     call = await until_sent(bot, user.chat_id, start)
-    assert call.params["text"].startswith("🎉 <b>In a week, on 1 January: 85 years since “The name")
+    assert call.params["text"].startswith("🎉 <b>In a week, on 1 January: The name")
+    assert "— 85 years</b>" in call.params["text"]
 
 
 async def test_month_digest_on_the_first_and_none_for_year_precise(bot: Harness) -> None:

@@ -42,9 +42,9 @@ async def test_file_id_survives_a_restart(harness: Harness) -> None:
 @pytest.mark.parametrize(
     ("lang", "summary"),
     [
-        ("ru", "SUMMARY:Таджикистан стал членом ООН"),
-        ("tg", "SUMMARY:Тоҷикистон узви СММ шуд"),
-        ("en", "SUMMARY:Tajikistan became a Member of the United Nations"),
+        ("ru", "SUMMARY:Таджикистан стал членом ООН (1992)"),
+        ("tg", "SUMMARY:Тоҷикистон узви СММ шуд (соли 1992)"),
+        ("en", "SUMMARY:Tajikistan became a Member of the United Nations (1992)"),
     ],
 )
 async def test_calendar_file_in_the_users_language(

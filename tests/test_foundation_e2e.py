@@ -160,5 +160,5 @@ async def test_button_under_a_deleted_message_gets_a_new_message(bot: Harness) -
     await user.send("/settings")
     message = user.last_message_with_buttons()
     del bot.api.state.messages[(user.chat_id, message["message_id"])]
-    replies = await user.press("10:00", message=message)
+    replies = await user.press("10", message=message)
     assert replies.last.method == "sendMessage" and "Reminder time: 10:00" in replies.last.text

@@ -63,7 +63,7 @@ async def test_only_group_admins_change_group_settings(bot: Harness) -> None:
         await member.press("Русский")
     ).last.text == "Only the group's admins can change its settings."
     edited = (await admin.press("Русский")).last
-    assert edited.text.startswith("Ваши настройки")
+    assert edited.text.startswith("Настройки группы")
     # the group now speaks Russian to everyone, whatever their own language
     assert (await member.send("/help")).last.text.startswith("Что я умею")
     scope = f'{{"chat_id": {GROUP}, "type": "chat"}}'

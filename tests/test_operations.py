@@ -150,6 +150,13 @@ async def test_health_probe_reports_a_running_bot(tmp_path: Path, small_content:
             and report["content_items"] > 0
             and report["outbox_backlog"] == 0
         )
+        # what an operator acts on, and no internal keys (cache entries, raw timestamps)
+        assert set(report) == {
+            "healthy", "problems", "database", "version", "content_items", "outbox_backlog",
+            "seconds_since_heartbeat", "seconds_since_bot_api_ok",
+        }
+        assert report["database"] == str(db_path.resolve())
+        assert 0 <= report["seconds_since_heartbeat"] < 60
     await_stale = run_cli(["health"], {"DATABASE_PATH": str(db_path)})
     assert await_stale.returncode == 0  # within two minutes of the last heartbeat it is still fine
 

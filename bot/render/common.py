@@ -37,9 +37,7 @@ def event_when(tr: Translator, event: Event) -> str:
     until = event.until
     if until is None:
         return tr.date(event.when)
-    return tr.pgettext("content", "{start} – {end}").format(
-        start=tr.date(event.when), end=tr.date(until)
-    )
+    return tr.span(event.when, until)
 
 
 def years_ago(tr: Translator, years: int) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.browse import events_in_period
 from bot.content.model import Agency, Contact, Content, Event, Fact, Period
 from bot.dates import PartialDate
-from bot.i18n import Translator
+from bot.i18n import Translator, fill
 from bot.render.common import event_when, source_footer
 from bot.render.html import escape
 
@@ -36,8 +36,9 @@ def render_agency(tr: Translator, content: Content, agency: Agency) -> str:
     lines = [f"🇺🇳 <b>{escape(agency.acronym[tr.lang])}</b> — {escape(agency.name[tr.lang])}"]
     if agency.since:
         lines.append(
-            tr.pgettext("content", "Working in Tajikistan since {date}.").format(
-                date=escape(tr.date(PartialDate.parse(agency.since)))
+            fill(
+                tr.pgettext("content", "Working in Tajikistan since {date}."),
+                date=escape(tr.date(PartialDate.parse(agency.since))),
             )
         )
     lines += [escape(agency.profile[tr.lang]), "", source_footer(tr, content, [agency.source])]
