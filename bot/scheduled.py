@@ -10,6 +10,8 @@ from telegram.error import TelegramError
 from bot import drafts
 from bot.context import BotContext
 from bot.drafts import POST, NewsDraft
+from bot.i18n import resolve_language
+from bot.languages import DEFAULT_LANGUAGE
 from bot.render.html import escape, plain_text
 from bot.ui import keyboard
 
@@ -32,7 +34,12 @@ async def resume_confirmed(context: BotContext) -> None:
     services = context.services
     db = services.db
     for stored in await db.drafts.confirmed():
-        tr = services.i18n(await services.users.language(stored.user_id))
+        author = await db.chats.get_user(stored.user_id)
+        tr = services.i18n(
+            resolve_language(author.chosen_language, author.telegram_language)
+            if author
+            else DEFAULT_LANGUAGE
+        )
         push_id = await db.outbox.push_id(stored.key)
         known = await db.scheduled.by_key(stored.key)
         try:
