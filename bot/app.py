@@ -107,6 +107,10 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
         (f, h) for f in features for h in f.handlers if isinstance(h, ConversationHandler)
     ]
     for feature, handler in conversations:
+        # The handlers are module objects: a new Application (a restart in the same process,
+        # the tests) starts with no conversations and no timeout jobs of an older JobQueue.
+        handler.timeout_jobs.clear()
+        handler._conversations.clear()
         app.add_handler(_named(handler, feature.name))
     commands = all_commands(features)
     for command in commands:

@@ -60,7 +60,7 @@ async def test_a_command_leaves_post_and_runs(bot: Harness) -> None:
     admin = bot.user(language_code="ru", user_id=ADMIN)
     await admin.send("/post")
     replies = await admin.send("/start")
-    assert replies[0].text == "Черновик новости удалён."
+    assert replies[0].text == "Черновик новости удален."
     assert len(replies) >= 2 and replies[-1].buttons  # the start screen, with its menu
     search = await admin.send("привет")
     assert "Черновик" not in search.text and "Отправьте текст" not in search.text
