@@ -182,7 +182,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 async def leave(update: Update, context: BotContext) -> int:
     """Another command ends the wait for a channel, says so, then runs."""
     await respond(update, context.tr.pgettext("channels", "Stopped waiting for a channel: none was linked."))
-    await run_command(update, context)
+    await run_command(update, context, CHANNEL_CONVERSATION)
     return ConversationHandler.END
 
 

@@ -541,7 +541,7 @@ async def leave(update: Update, context: BotContext) -> int:
     """Any other command ends the draft, says so, and then does what it says."""
     await context.services.db.drafts.delete_of_user(_user_id(update))
     await respond(update, context.tr.pgettext("post", "The news draft was dropped."))
-    await run_command(update, context)
+    await run_command(update, context, POST_CONVERSATION)
     return ConversationHandler.END
 
 

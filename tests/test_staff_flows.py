@@ -61,10 +61,10 @@ async def test_a_command_leaves_post_and_runs(bot: Harness) -> None:
     await admin.send("/post")
     replies = await admin.send("/start")
     assert replies[0].text == "Черновик новости удален."
-    assert len(replies) >= 2 and replies[-1].buttons  # the start screen, with its menu
+    assert replies[-1].text.startswith("Здравствуйте")  # the start screen, with its menu
+    assert "💡 Факты" in [b.text for b in replies[-1].flat_buttons]
     search = await admin.send("привет")
-    assert "Черновик" not in search.text and "Отправьте текст" not in search.text
-    assert search.last.text  # answered as a search
+    assert search.last.text.startswith("Ничего не нашлось по запросу «привет»")  # a search
     assert await bot.services.db.drafts.of_user(ADMIN) is None
     assert await bot.services.db.outbox.recent_pushes("news") == []
 
@@ -397,3 +397,24 @@ async def test_reload_names_the_kinds_in_the_staff_language(bot: Harness) -> Non
     text = (await admin.send("/reload")).last.text
     assert text.startswith("✅ Содержимое обновлено:")
     assert "source" not in text and "period" not in text and "event" not in text
+
+
+async def test_channel_during_post_drops_the_draft_and_waits_for_a_channel(bot: Harness) -> None:
+    admin = bot.user(language_code="en", user_id=ADMIN)
+    await admin.send("/post")
+    replies = await admin.send("/channel")
+    assert replies[0].text == "The news draft was dropped."
+    assert replies.last.text.startswith("Forward me a post from the channel")
+    bot.api.add_channel("@untj_next", -1005550013, "Next", bot_can_post=True)
+    assert (await admin.send("@untj_next")).last.text.startswith("✅ Channel “Next” is linked")
+    assert await bot.services.db.drafts.of_user(ADMIN) is None
+
+
+async def test_an_unknown_command_during_post_drops_the_draft_and_is_answered(
+    bot: Harness,
+) -> None:
+    admin = bot.user(language_code="en", user_id=ADMIN)
+    await admin.send("/post")
+    replies = await admin.send("/nosuchcommand")
+    assert replies[0].text == "The news draft was dropped."
+    assert replies.last.text.startswith("I don't know this command")
