@@ -4,6 +4,7 @@ progress follower must not hold the stop; the rest is sent after the restart, no
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import signal
 import subprocess
@@ -147,3 +148,77 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
     final = await db.outbox.counts(push.id)
     await db.close()
     assert final["sent"] == RECIPIENTS and final["pending"] == final["inflight"] == 0
+
+
+async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
+    tmp_path: Path, ci_report: list[str]
+) -> None:
+    """Issue 19, item 4: whatever instant the kill hits, the post is queued exactly once,
+    or its author is shown it back with a button that queues it once."""
+    outcomes = []
+    for trial, delay in enumerate((0.0, 0.03, 0.08, 0.15)):
+        db_path = tmp_path / f"bot{trial}.sqlite3"
+        db = await Database.open(db_path)
+        for chat in range(1, 21):
+            await db.chats.seen_user(chat, "en")
+            await db.changes.set_subscription(chat, "news", True)
+        await db.close()
+        api = FakeBotAPI()
+        await api.start()
+        admin = FakeUser(ADMIN, "Staff", "en")
+        chat = api.private_chat(admin)
+        log = tmp_path / f"bot{trial}.log"
+        first = second = None
+        try:
+            first = start_bot(api, db_path, log)
+            after = api.last_seq
+            api.message_update(admin, "/post", chat)
+            message = await answered(api, after, "Send the news text")
+            for label in ("Skip Русский", "Skip Тоҷикӣ"):
+                after = api.last_seq
+                api.callback_update(admin, message, button(message, label))
+                message = await answered(api, after, "Send the news text")
+            after = api.last_seq
+            api.message_update(admin, f"Kill news {trial}", chat)
+            summary = copy.deepcopy(await answered(api, after, "Ready to send"))
+            api.callback_update(admin, summary, button(summary, "Send to 20"))
+            await asyncio.sleep(delay)
+            first.send_signal(signal.SIGKILL)
+            await exit_code(first)
+            after = api.last_seq
+            second = start_bot(api, db_path, log)
+
+            def settled() -> bool:
+                return len(delivered(api)) == 20 or any(
+                    "You pressed Send" in (c.params.get("text") or "")
+                    for c in api.calls("sendMessage", after=after)
+                )
+
+            await wait_until(settled, 30)
+            shown = [
+                m for m in admin_messages(api) if "You pressed Send" in (m.get("text") or "")
+            ]
+            if shown and len(delivered(api)) < 20:
+                outcomes.append("shown back")
+                api.callback_update(admin, shown[-1], button(shown[-1], "Send to 20"))
+            else:
+                outcomes.append("queued")
+            await wait_until(lambda: len(delivered(api)) == 20, 30)
+            api.callback_update(admin, summary, button(summary, "Send to 20"))  # the old button
+            await asyncio.sleep(1.0)
+            second.send_signal(signal.SIGTERM)
+            assert await exit_code(second, 30) == 0
+        finally:
+            for process in (first, second):
+                if process is not None and process.poll() is None:
+                    process.kill()
+            await api.stop()
+        # Queued once: one push, one row each. A send in flight at the kill may repeat
+        # (the outbox's at-least-once), never more than once.
+        assert set(delivered(api).values()) <= {1, 2} and len(delivered(api)) == 20
+        db = await Database.open(db_path)
+        pushes = await db.outbox.recent_pushes("news")
+        rows = sum((await db.outbox.counts(pushes[0].id)).values()) if pushes else 0
+        await db.close()
+        assert len(pushes) == 1 and rows == 20
+    ci_report.append(f"SIGKILL right after Send, {len(outcomes)} trials: {', '.join(outcomes)}")
