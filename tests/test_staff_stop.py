@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,17 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
     assert final["sent"] == RECIPIENTS and final["pending"] == final["inflight"] == 0
 
 
+def settled(api: FakeBotAPI, after: int) -> bool:
+    return len(delivered(api)) == 20 or any(
+        "You pressed Send" in (c.params.get("text") or "")
+        for c in api.calls("sendMessage", after=after)
+    )
+
+
+def all_delivered(api: FakeBotAPI, count: int) -> bool:
+    return len(delivered(api)) == count
+
+
 async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
     tmp_path: Path, ci_report: list[str]
 ) -> None:
@@ -188,13 +200,7 @@ async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
             after = api.last_seq
             second = start_bot(api, db_path, log)
 
-            def settled() -> bool:
-                return len(delivered(api)) == 20 or any(
-                    "You pressed Send" in (c.params.get("text") or "")
-                    for c in api.calls("sendMessage", after=after)
-                )
-
-            await wait_until(settled, 30)
+            await wait_until(partial(settled, api, after), 30)
             shown = [
                 m for m in admin_messages(api) if "You pressed Send" in (m.get("text") or "")
             ]
@@ -203,7 +209,7 @@ async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
                 api.callback_update(admin, shown[-1], button(shown[-1], "Send to 20"))
             else:
                 outcomes.append("queued")
-            await wait_until(lambda: len(delivered(api)) == 20, 30)
+            await wait_until(partial(all_delivered, api, 20), 30)
             api.callback_update(admin, summary, button(summary, "Send to 20"))  # the old button
             await asyncio.sleep(1.0)
             second.send_signal(signal.SIGTERM)
