@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot import drafts
 from bot.context import BotContext
 from bot.drafts import POST, NewsDraft
-from bot.i18n import resolve_language
+from bot.i18n import Translator, resolve_language
 from bot.languages import DEFAULT_LANGUAGE
 from bot.render.html import escape, plain_text
+from bot.storage import Database
+from bot.storage.drafts import StoredDraft
 from bot.ui import keyboard
 
 log = logging.getLogger(__name__)
@@ -52,23 +55,31 @@ async def resume_confirmed(context: BotContext) -> None:
                     ),
                 )
                 continue
-            draft = NewsDraft.of(stored.key, stored.body)
-            first = next((t for t in draft.final_texts().values() if t), "")
-            total = await db.outbox.recipients("news", draft.audience)
-            text = tr.pgettext(
-                "post",
-                "⚠️ You pressed Send, but the bot restarted before your news was queued. "
-                "Nothing was sent yet. Send it now?\n\n<i>{beginning}</i>",
-            ).format(beginning=escape(plain_text(first)[:200]))
-            rows = [
-                [
-                    (
-                        tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)),
-                        POST.pack("send", draft.short_key),
-                    )
-                ],
-                [(tr.pgettext("post", "✖️ Do not send"), POST.pack("drop", draft.short_key))],
-            ]
-            await context.bot.send_message(stored.chat_id, text, reply_markup=keyboard(rows))
+            text, markup = await confirmed_prompt(db, tr, stored)
+            await context.bot.send_message(stored.chat_id, text, reply_markup=markup)
         except TelegramError:
             log.exception("could not show a confirmed draft back to user_id=%s", stored.user_id)
+
+
+async def confirmed_prompt(
+    db: Database, tr: Translator, stored: StoredDraft
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A confirmed draft not queued yet, shown to its author with a button to send it."""
+    draft = NewsDraft.of(stored.key, stored.body)
+    first = next((t for t in draft.final_texts().values() if t), "")
+    total = await db.outbox.recipients("news", draft.audience)
+    text = tr.pgettext(
+        "post",
+        "⚠️ You pressed Send, but the bot restarted before your news was queued. "
+        "Nothing was sent yet. Send it now?\n\n<i>{beginning}</i>",
+    ).format(beginning=escape(plain_text(first)[:200]))
+    rows = [
+        [
+            (
+                tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)),
+                POST.pack("send", draft.short_key),
+            )
+        ],
+        [(tr.pgettext("post", "✖️ Do not send"), POST.pack("drop", draft.short_key))],
+    ]
+    return text, keyboard(rows)

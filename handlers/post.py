@@ -35,6 +35,7 @@ from bot.features import STAFF, Command, Feature
 from bot.i18n import LANGUAGE_NAMES, Translator, lazy_pgettext
 from bot.languages import LANGUAGES
 from bot.render.html import escape
+from bot.scheduled import confirmed_prompt
 from bot.storage.outbox import CHAT_KINDS, Audience
 from bot.ui import Button, answer_stale, keyboard, respond
 
@@ -91,6 +92,13 @@ async def _ask_text(update: Update, context: BotContext, lang: str) -> int:
 
 
 async def post_start(update: Update, context: BotContext) -> int:
+    db = context.services.db
+    pending = await db.drafts.of_user(_user_id(update))
+    if pending is not None and pending.confirmed:
+        # A Send that a restart interrupted comes first: a new draft must not erase it.
+        text, markup = await confirmed_prompt(db, context.tr, pending)
+        await respond(update, text, markup)
+        return ConversationHandler.END
     await _save(update, context, NewsDraft())
     return await _ask_text(update, context, LANGUAGES[0])
 

@@ -269,6 +269,8 @@ async def test_send_then_a_crash_before_queuing_shows_the_draft_back(bot: Harnes
         lambda c: c.method == "sendMessage" and "You pressed Send" in c.params["text"], after=start
     )
     assert shown.params["chat_id"] == ADMIN and "Crash news" in shown.params["text"]
+    again_post = (await admin.send("/post")).last  # a new draft would erase it: shown again
+    assert again_post.text.startswith("⚠️ You pressed Send") and "Crash news" in again_post.text
     await admin.press("Send to 2")
     await admin.press("Send to 2")  # pressed twice: still one post
     again = await admin.press("Send to 2", message=summary)  # the old Send button
