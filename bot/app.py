@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot import __version__
+from bot.broadcasts import stop_background
 from bot.callbacks import MENU
 from bot.config import Config
 from bot.content.model import CONTENT_DIR
@@ -30,7 +31,7 @@ from bot.content.store import ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.delivery import RateLimiter, Sender
 from bot.errors import on_error
-from bot.features import STAFF, Feature, all_commands, check_callbacks
+from bot.features import STAFF, STAFF_USERS, Feature, all_commands, check_callbacks
 from bot.groups import is_group
 from bot.health import HEARTBEAT_EVERY, ApiStatus, TrackingRequest
 from bot.i18n import I18n
@@ -38,6 +39,7 @@ from bot.languages import DEFAULT_LANGUAGE
 from bot.logs import handler_var, update_id_var, user_id_var
 from bot.menus import publish_command_menus, publish_descriptions
 from bot.reminders import queue_reminders
+from bot.scheduled import QUEUE_EVERY, queue_due_posts, resume_confirmed
 from bot.storage import Database
 from bot.ui import answer_stale
 from bot.users import Users
@@ -99,8 +101,18 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
               handlers in the order of handlers.FEATURES (the fallbacks come last).
     """
     check_callbacks(features)
-    STAFF.user_ids = admin_ids
+    STAFF_USERS.user_ids = admin_ids
     app.add_handler(TypeHandler(Update, _remember_user), group=-1)
+    # Conversations first: an open one sees the other commands, to end itself and run them.
+    conversations = [
+        (f, h) for f in features for h in f.handlers if isinstance(h, ConversationHandler)
+    ]
+    for feature, handler in conversations:
+        # The handlers are module objects: a new Application (a restart in the same process,
+        # the tests) starts with no conversations and no timeout jobs of an older JobQueue.
+        handler.timeout_jobs.clear()
+        handler._conversations.clear()
+        app.add_handler(_named(handler, feature.name))
     commands = all_commands(features)
     for command in commands:
         if not command.conversation:
@@ -123,8 +135,9 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
 
     app.add_handler(_named(CallbackQueryHandler(open_from_menu, pattern=MENU.pattern), "menu"))
     for feature in features:
-        for handler in feature.handlers:
-            app.add_handler(_named(handler, feature.name))
+        for other in feature.handlers:
+            if not isinstance(other, ConversationHandler):
+                app.add_handler(_named(other, feature.name))
     app.add_handler(TypeHandler(Update, _log_update), group=LOG_GROUP)
     app.add_error_handler(on_error)
 
@@ -250,6 +263,10 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         )
         app.job_queue.run_once(_queue_reminders, 0.5, name="reminders-catch-up")
         app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0.1, name="heartbeat")
+        app.job_queue.run_repeating(
+            queue_due_posts, QUEUE_EVERY, first=1.0, name="scheduled-posts"
+        )
+        app.job_queue.run_once(resume_confirmed, 0.5, name="resume-drafts")
 
 
 async def _heartbeat(context: BotContext) -> None:
@@ -269,6 +286,7 @@ async def _queue_reminders(context: BotContext) -> None:
 
 async def _post_stop(app: BotApp) -> None:
     """Graceful stop: no new pushes, in-flight sends finish or go back to pending."""
+    await stop_background(app.bot_data)  # progress followers: they never hold the stop
     services: Services | None = app.bot_data.get(SERVICES_KEY)
     if services is not None and services.sender is not None:
         await services.sender.stop()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.languages import LANGUAGES
@@ -11,6 +15,30 @@ from bot.render.html import escape
 from bot.storage import Database
 
 Drafts = dict[str, str | None]  # language → HTML text, or None when skipped on purpose
+
+
+BACKGROUND_KEY = "background_tasks"
+
+
+def start_background(
+    bot_data: dict[Any, Any], coro: Coroutine[Any, Any, None], name: str
+) -> asyncio.Task[None]:
+    """A task that a graceful stop cancels (Application.create_task's would be waited for:
+    a progress follower lives as long as its broadcast, and must not hold the stop)."""
+    tasks: set[asyncio.Task[None]] = bot_data.setdefault(BACKGROUND_KEY, set())
+    task = asyncio.create_task(coro, name=name)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task
+
+
+async def stop_background(bot_data: dict[Any, Any]) -> None:
+    tasks: set[asyncio.Task[None]] = bot_data.get(BACKGROUND_KEY, set())
+    for task in list(tasks):
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*tasks, return_exceptions=True)
+    tasks.clear()
 
 
 def news_texts(drafts: Drafts, fallback: str | None) -> dict[str, str]:

@@ -238,7 +238,8 @@ class Sender:
             paid = bool(push and push.options.get("paid"))
             # A paid broadcast may go up to 1000 messages a second; only its own rows do.
             await (self.paid_limiter if paid else self.limiter).acquire()
-            if row.push_id in self._stopped:
+            # The stored stop too: a stop made before a crash, or by another instance.
+            if row.push_id in self._stopped or await outbox.is_stopped(row.push_id):
                 await outbox.mark_cancelled(row.id, "broadcast stopped")
                 return
             if push is None:

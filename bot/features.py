@@ -26,7 +26,10 @@ COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 # Staff handlers use this filter; bot.app.register fills it from ADMIN_IDS. Everyone else
 # falls through to the unknown-command answer, so staff commands reveal nothing.
-STAFF = filters.User(allow_empty=False)
+# Staff commands are for new messages from staff users only: a channel post carrying a
+# forged "from", or an edit of an old message, runs nothing.
+STAFF_USERS = filters.User(allow_empty=False)
+STAFF = STAFF_USERS & filters.UpdateType.MESSAGE
 
 
 @dataclass(frozen=True)

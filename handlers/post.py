@@ -1,52 +1,74 @@
-"""Staff: /post news in three languages, with previews exactly as subscribers get them."""
+"""Staff: /post news in three languages, with previews exactly as subscribers get them, to
+an audience (languages, kinds of chat), now or at a chosen day and hour.
+
+The draft lives in the database (bot.drafts), not only in this conversation: a restart,
+a timeout or a second instance never turns a pressed "Send" into a lost or double post."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
-import uuid
 import warnings
-from typing import Any
+from zoneinfo import ZoneInfo
 
-from telegram import LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot.broadcasts import Progress, news_texts, progress_text, queue_news
-from bot.callbacks import CallbackData
+from bot import drafts
+from bot.broadcasts import Progress, progress_text, start_background
 from bot.context import BotContext
+from bot.conversations import run_command
+from bot.dates import PartialDate
+from bot.drafts import POST, NewsDraft
 from bot.features import STAFF, Command, Feature
 from bot.i18n import LANGUAGE_NAMES, Translator, lazy_pgettext
 from bot.languages import LANGUAGES
 from bot.render.html import escape
-from bot.ui import answer_stale, keyboard, respond
-
-POST = CallbackData("post")
+from bot.scheduled import confirmed_prompt
+from bot.storage.outbox import CHAT_KINDS, Audience
+from bot.ui import Button, answer_stale, keyboard, respond
 
 WRITING, FALLBACK, PREVIEW = range(3)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
+DRAFT_TIMEOUT = 30 * 60.0  # seconds a draft waits for its author before it is dropped
+SCHEDULE_DAYS = 7  # today and the six days after it
+
+CHATS_LABELS = {
+    "all": lazy_pgettext("post", "All chats"),
+    "private": lazy_pgettext("post", "Private chats"),
+    "groups": lazy_pgettext("post", "Groups and channels"),
+}
 
 
-def _user_data(context: BotContext) -> dict[Any, Any]:
-    """The staff member's own data (staff commands come only from users, so it exists)."""
-    data = context.user_data
-    assert data is not None
-    return data
+def _user_id(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None  # staff handlers take only messages and buttons from users
+    return user.id
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    return _user_data(context).setdefault("post", {})
+async def _load(update: Update, context: BotContext) -> NewsDraft | None:
+    return await drafts.load(context.services.db, _user_id(update))
 
 
-def _next_language(draft: dict[str, Any]) -> str | None:
-    return next((lang for lang in LANGUAGES if lang not in draft["texts"]), None)
+async def _save(update: Update, context: BotContext, draft: NewsDraft) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await drafts.save(context.services.db, _user_id(update), chat.id, draft)
+
+
+def _next_language(draft: NewsDraft) -> str | None:
+    return next((lang for lang in LANGUAGES if lang not in draft.texts), None)
 
 
 async def _ask_text(update: Update, context: BotContext, lang: str) -> int:
@@ -70,29 +92,33 @@ async def _ask_text(update: Update, context: BotContext, lang: str) -> int:
 
 
 async def post_start(update: Update, context: BotContext) -> int:
-    _user_data(context)["post"] = {
-        "key": f"news:{uuid.uuid4().hex}",
-        "texts": {},
-        "fallback": None,
-        "link_preview": False,
-        "paid": False,
-    }
+    db = context.services.db
+    pending = await db.drafts.of_user(_user_id(update))
+    if pending is not None and pending.confirmed:
+        # A Send that a restart interrupted comes first: a new draft must not erase it.
+        text, markup = await confirmed_prompt(db, context.tr, pending)
+        await respond(update, text, markup)
+        return ConversationHandler.END
+    await _save(update, context, NewsDraft())
     return await _ask_text(update, context, LANGUAGES[0])
 
 
-async def _after_text(update: Update, context: BotContext) -> int:
-    draft = _draft(context)
+async def _after_text(update: Update, context: BotContext, draft: NewsDraft) -> int:
     lang = _next_language(draft)
     if lang is not None:
+        await _save(update, context, draft)
         return await _ask_text(update, context, lang)
-    given = [lang for lang, text in draft["texts"].items() if text]
+    given = [lang for lang, text in draft.texts.items() if text]
     tr = context.tr
     if not given:
+        await context.services.db.drafts.delete(draft.key)
         await respond(update, tr.pgettext("post", "All languages were skipped: nothing to send."))
         return ConversationHandler.END
     if len(given) == 1:
-        draft["fallback"] = given[0]  # the only text there is: nothing to choose
+        draft.fallback = given[0]  # the only text there is: nothing to choose
     elif len(given) < len(LANGUAGES):
+        draft.step = "fallback"
+        await _save(update, context, draft)
         rows = [[(LANGUAGE_NAMES[lang], POST.pack("fallback", lang)) for lang in given]]
         rows.append([(tr.pgettext("post", "✖️ Cancel"), POST.pack("cancel"))])
         await respond(
@@ -101,27 +127,32 @@ async def _after_text(update: Update, context: BotContext) -> int:
             keyboard(rows),
         )
         return FALLBACK
-    return await _preview(update, context)
+    return await _preview(update, context, draft)
 
 
 async def got_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
-    draft = _draft(context)
+    draft = await _load(update, context)
+    if draft is None:  # dropped meanwhile (another instance, a timeout)
+        return ConversationHandler.END
     lang = _next_language(draft)
     if message is None or lang is None or not message.text:
         return WRITING
-    draft["texts"][lang] = message.text_html
-    return await _after_text(update, context)
+    draft.texts[lang] = message.text_html
+    return await _after_text(update, context, draft)
 
 
 async def skip_language(update: Update, context: BotContext) -> int:
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    draft = _draft(context)
-    lang = _next_language(draft)
-    if lang is not None:
-        draft["texts"][lang] = None
-    return await _after_text(update, context)
+    query = update.callback_query
+    assert query is not None
+    draft = await _load(update, context)
+    lang = _next_language(draft) if draft is not None else None
+    if draft is None or lang is None:
+        await answer_stale(query, context.tr)
+        return WRITING if draft is not None else ConversationHandler.END
+    await query.answer()
+    draft.texts[lang] = None
+    return await _after_text(update, context, draft)
 
 
 async def choose_fallback(update: Update, context: BotContext) -> int:
@@ -129,24 +160,29 @@ async def choose_fallback(update: Update, context: BotContext) -> int:
     assert query is not None and query.data is not None
     fields = POST.unpack(query.data, 2)
     lang = fields[1] if fields else ""
-    draft = _draft(context)
-    if not draft["texts"].get(lang):
+    draft = await _load(update, context)
+    if draft is None or draft.step != "fallback" or not draft.texts.get(lang):
         await answer_stale(query, context.tr)
         return FALLBACK
     await query.answer()
-    draft["fallback"] = lang
-    return await _preview(update, context)
+    draft.fallback = lang
+    return await _preview(update, context, draft)
 
 
-async def _preview(update: Update, context: BotContext) -> int:
+# -- the preview and its confirmation ---------------------------------------------------------
+
+
+async def _preview(update: Update, context: BotContext, draft: NewsDraft) -> int:
     """Each language exactly as its subscribers will get it, then the confirmation."""
     tr = context.tr
-    draft = _draft(context)
-    texts = news_texts(draft["texts"], draft["fallback"])
+    draft.step = "preview"
+    await _save(update, context, draft)
+    texts = draft.final_texts()
     chat = update.effective_chat
     assert chat is not None
     for lang in LANGUAGES:
-        origin = lang if draft["texts"].get(lang) else draft["fallback"]
+        origin = lang if draft.texts.get(lang) else draft.fallback
+        assert origin is not None
         note = tr.pgettext("post", "Preview for readers in {language}:").format(
             language=LANGUAGE_NAMES[lang]
         )
@@ -158,76 +194,315 @@ async def _preview(update: Update, context: BotContext) -> int:
         await chat.send_message(
             texts[lang],
             parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=not draft["link_preview"]),
+            link_preview_options=LinkPreviewOptions(is_disabled=not draft.link_preview),
         )
-    counts = await context.services.db.chats.subscribers_by_language("news")
-    total = sum(counts.values())
-    summary = tr.pgettext(
+    text, rows = await summary(context, update, draft)
+    await chat.send_message(text, reply_markup=keyboard(rows))
+    return PREVIEW
+
+
+async def _staff_zone(context: BotContext, user_id: int) -> ZoneInfo:
+    settings = await context.services.db.settings.get_settings(user_id)
+    if settings.timezone:
+        try:
+            return ZoneInfo(settings.timezone)
+        except (ValueError, KeyError):
+            pass
+    return context.services.config.timezone
+
+
+def _when_text(tr: Translator, at: dt.datetime) -> str:
+    offset = at.utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "−"
+    zone = f"UTC{sign}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
+    return tr.pgettext("post", "{date}, {time} ({zone})").format(
+        date=tr.date(PartialDate(at.year, at.month, at.day)),
+        time=f"{at.hour:02d}:{at.minute:02d}",
+        zone=f"{getattr(at.tzinfo, 'key', '')} {zone}".strip(),
+    )
+
+
+async def summary(
+    context: BotContext, update: Update, draft: NewsDraft
+) -> tuple[str, list[list[Button]]]:
+    tr = context.tr
+    outbox = context.services.db.outbox
+    audience = draft.audience
+    total = await outbox.recipients("news", audience)
+    chosen = set(audience.languages or LANGUAGES)
+    per_language = {
+        lang: await outbox.recipients("news", Audience((lang,), audience.chats))
+        for lang in LANGUAGES
+    }
+    per_chats = {
+        kind: await outbox.recipients("news", Audience(audience.languages, kind))
+        for kind in CHAT_KINDS
+    }
+    summary_text = tr.pgettext(
         "post",
         "<b>Ready to send</b> to {total} news subscribers ({by_language}).\nLink previews: {preview}.\n"
         "Paid broadcast (up to 1000 messages a second, paid in Telegram Stars): {paid}.",
     ).format(
-        paid=tr.pgettext("post", "on") if draft["paid"] else tr.pgettext("post", "off"),
+        paid=tr.pgettext("post", "on") if draft.paid else tr.pgettext("post", "off"),
         total=tr.number(total),
         by_language=escape(
-            ", ".join(f"{LANGUAGE_NAMES[lang]} {tr.number(counts[lang])}" for lang in LANGUAGES)
+            ", ".join(
+                f"{LANGUAGE_NAMES[lang]} {tr.number(per_language[lang])}"
+                for lang in LANGUAGES
+                if lang in chosen
+            )
         ),
-        preview=tr.pgettext("post", "on") if draft["link_preview"] else tr.pgettext("post", "off"),
+        preview=tr.pgettext("post", "on") if draft.link_preview else tr.pgettext("post", "off"),
     )
-    rows = [
-        [(tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total)), POST.pack("send"))],
+    lines = [summary_text, tr.pgettext("post", "Audience: {chats}.").format(
+        chats=escape(tr.lazy(CHATS_LABELS[audience.chats]))
+    )]
+    if draft.send_at is None:
+        lines.append(tr.pgettext("post", "When: now."))
+        send_label = tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total))
+        when_row: list[Button] = [(tr.pgettext("post", "🕘 Schedule for later"), POST.pack("when"))]
+    else:
+        at = dt.datetime.fromtimestamp(draft.send_at, await _staff_zone(context, _user_id(update)))
+        lines.append(tr.pgettext("post", "When: {when}.").format(when=escape(_when_text(tr, at))))
+        send_label = tr.pgettext("post", "✅ Schedule for {total}").format(total=tr.number(total))
+        when_row = [
+            (tr.pgettext("post", "🕘 Change the time"), POST.pack("when")),
+            (tr.pgettext("post", "▶️ Send now instead"), POST.pack("now")),
+        ]
+    rows: list[list[Button]] = [
+        [(send_label, POST.pack("send", draft.short_key))],
+        when_row,
+        [
+            (
+                ("✅ " if lang in chosen else "⬜ ")
+                + f"{LANGUAGE_NAMES[lang]} · {tr.number(per_language[lang])}",
+                POST.pack("lang", lang),
+            )
+            for lang in LANGUAGES
+        ],
+        [
+            (
+                ("🔘 " if kind == audience.chats else "")
+                + f"{tr.lazy(CHATS_LABELS[kind])} · {tr.number(per_chats[kind])}",
+                POST.pack("chats", kind),
+            )
+            for kind in CHAT_KINDS
+        ],
         [(tr.pgettext("post", "🔗 Switch link previews"), POST.pack("preview"))],
         [(tr.pgettext("post", "⚡ Switch paid broadcast"), POST.pack("paid"))],
         [(tr.pgettext("post", "✖️ Cancel"), POST.pack("cancel"))],
     ]
-    await chat.send_message(summary, reply_markup=keyboard(rows))
+    return "\n".join(lines), rows
+
+
+async def _draft_in_preview(update: Update, context: BotContext) -> NewsDraft | None:
+    """The author's draft at the confirmation step; else the button is stale (answered)."""
+    query = update.callback_query
+    assert query is not None
+    draft = await _load(update, context)
+    if draft is None or draft.step not in ("preview", "day", "hour"):
+        await answer_stale(query, context.tr)
+        return None
+    return draft
+
+
+async def _show_summary(update: Update, context: BotContext, draft: NewsDraft) -> int:
+    """The confirmation edited in place: the seven preview messages are not sent again."""
+    draft.step = "preview"
+    await _save(update, context, draft)
+    text, rows = await summary(context, update, draft)
+    await respond(update, text, keyboard(rows), edit=True)
     return PREVIEW
 
 
 # The preview's switches: link previews, and Telegram's paid broadcast for urgent news
 # (this broadcast only, off by default).
-SWITCHES = {"preview": "link_preview", "paid": "paid"}
+SWITCHES = ("preview", "paid")
 
 
 async def toggle(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None
     fields = POST.unpack(query.data, 1)
+    draft = await _draft_in_preview(update, context)
+    if draft is None:
+        return PREVIEW
     await query.answer()
-    draft = _draft(context)
-    if fields and fields[0] in SWITCHES:
-        draft[SWITCHES[fields[0]]] = not draft[SWITCHES[fields[0]]]
-    return await _preview(update, context)
+    if fields == ["preview"]:
+        draft.link_preview = not draft.link_preview
+    elif fields == ["paid"]:
+        draft.paid = not draft.paid
+    return await _show_summary(update, context, draft)
+
+
+async def choose_audience(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    fields = POST.unpack(query.data, 2) or ["", ""]
+    draft = await _draft_in_preview(update, context)
+    if draft is None:
+        return PREVIEW
+    what, value = fields
+    if what == "lang" and value in LANGUAGES:
+        chosen = set(draft.languages or LANGUAGES) ^ {value}
+        if not chosen:  # an audience of nobody: keep the last language
+            await query.answer(
+                context.tr.pgettext("post", "At least one language must stay chosen."),
+                show_alert=True,
+            )
+            return PREVIEW
+        draft.languages = [] if chosen == set(LANGUAGES) else [x for x in LANGUAGES if x in chosen]
+    elif what == "chats" and value in CHAT_KINDS:
+        draft.chats = value
+    else:
+        await answer_stale(query, context.tr)
+        return PREVIEW
+    await query.answer()
+    return await _show_summary(update, context, draft)
+
+
+async def choose_time(update: Update, context: BotContext) -> int:
+    """🕘: a day (today and the next six, in the staff member's zone), then an hour."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = await _draft_in_preview(update, context)
+    if draft is None:
+        return PREVIEW
+    tr = context.tr
+    zone = await _staff_zone(context, _user_id(update))
+    local_now = context.services.clock().astimezone(zone)
+    fields = query.data.split(":")[1:]
+    if fields == ["now"]:
+        await query.answer()
+        draft.send_at = None
+        return await _show_summary(update, context, draft)
+    back = [(tr.pgettext("navigation", "◀️ Back"), POST.pack("back"))]
+    if fields == ["back"]:
+        await query.answer()
+        return await _show_summary(update, context, draft)
+    if fields == ["when"]:
+        await query.answer()
+        draft.step = "day"
+        await _save(update, context, draft)
+        days = [local_now.date() + dt.timedelta(days=n) for n in range(SCHEDULE_DAYS)]
+        if local_now.hour == 23:
+            days = days[1:]  # nothing is left of today
+        rows = [
+            [(tr.day_month(d.month, d.day), POST.pack("day", d.strftime("%Y%m%d"))) for d in days[i : i + 4]]
+            for i in range(0, len(days), 4)
+        ]
+        text = tr.pgettext("post", "On which day? (times in {zone})").format(zone=escape(zone.key))
+        await respond(update, text, keyboard([*rows, back]), edit=True)
+        return PREVIEW
+    if len(fields) == 2 and fields[0] == "day" and fields[1].isascii() and fields[1].isdigit():
+        try:
+            day = dt.datetime.strptime(fields[1], "%Y%m%d").date()
+        except ValueError:
+            day = None
+        first = local_now.hour + 1 if day == local_now.date() else 0
+        if day is None or not local_now.date() <= day < local_now.date() + dt.timedelta(SCHEDULE_DAYS) or first > 23:
+            await answer_stale(query, tr)
+            return PREVIEW
+        await query.answer()
+        draft.step = "hour"
+        await _save(update, context, draft)
+        hours = [(f"{h:02d}:00", POST.pack("at", fields[1], h)) for h in range(first, 24)]
+        rows = [hours[i : i + 6] for i in range(0, len(hours), 6)]
+        text = tr.pgettext("post", "{day}: at what hour? (times in {zone})").format(
+            day=tr.date(PartialDate(day.year, day.month, day.day)), zone=escape(zone.key)
+        )
+        await respond(update, text, keyboard([*rows, back]), edit=True)
+        return PREVIEW
+    if len(fields) == 3 and fields[0] == "at" and fields[1].isascii() and fields[1].isdigit():
+        try:
+            day = dt.datetime.strptime(fields[1], "%Y%m%d").date()
+            hour = int(fields[2]) if fields[2].isascii() and fields[2].isdigit() else -1
+            at = dt.datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+        except ValueError:
+            at = None
+        if at is None or at <= local_now or at > local_now + dt.timedelta(SCHEDULE_DAYS):
+            await answer_stale(query, tr)
+            return PREVIEW
+        await query.answer()
+        draft.send_at = int(at.timestamp())
+        return await _show_summary(update, context, draft)
+    await answer_stale(query, tr)
+    return PREVIEW
+
+
+# -- sending ------------------------------------------------------------------------------
 
 
 async def send(update: Update, context: BotContext) -> int:
+    """Confirm (stored first), then queue or schedule, once per draft whatever happens."""
     query = update.callback_query
-    assert query is not None and query.from_user is not None
+    assert query is not None and query.data is not None
     tr = context.tr
-    draft = _draft(context)
     services = context.services
-    texts = news_texts(draft["texts"], draft["fallback"])
-    push_id, queued = await queue_news(
-        services.db, draft["key"], texts, query.from_user.id, draft["link_preview"], draft["paid"]
-    )
+    db = services.db
+    fields = POST.unpack(query.data, 2)
+    key = f"news:{fields[1]}" if fields and fields[1] else ""
+    stored = await db.drafts.by_key(key) if key else None
+    if stored is None or stored.user_id != query.from_user.id:
+        if key and await drafts.already_queued(db, key):
+            await query.answer(
+                tr.pgettext("post", "This news was already sent: nothing new was queued."),
+                show_alert=True,
+            )
+        else:
+            await answer_stale(query, tr)
+        return ConversationHandler.END
+    draft = NewsDraft.of(stored.key, stored.body)
+    await db.drafts.confirm(draft.key)
     await query.answer()
+    result = await drafts.submit(db, draft, query.from_user.id, int(services.clock().timestamp()))
+    if result.scheduled_id is not None:
+        assert draft.send_at is not None
+        at = dt.datetime.fromtimestamp(draft.send_at, await _staff_zone(context, query.from_user.id))
+        await respond(
+            update,
+            tr.pgettext(
+                "post", "🕘 Scheduled #{id} for {when}. /broadcasts lists it; it can be cancelled there."
+            ).format(id=result.scheduled_id, when=escape(_when_text(tr, at))),
+            edit=True,
+        )
+        return ConversationHandler.END
+    assert result.push_id is not None
     if services.sender is not None:
         services.sender.wake()
     await respond(
         update,
-        tr.pgettext("post", "Queued for {count} subscribers.").format(count=tr.number(queued)),
+        tr.pgettext("post", "Queued for {count} subscribers.").format(count=tr.number(result.rows)),
         edit=True,
     )
     message = await respond(
-        update, progress_text(tr, Progress.of(await services.db.outbox.counts(push_id), 0.0))
+        update, progress_text(tr, Progress.of(await db.outbox.counts(result.push_id), 0.0))
     )
-    if message is not None and not isinstance(message, bool):
-        context.application.create_task(
-            follow_progress(context, tr, message.chat_id, message.message_id, push_id),
-            name=f"progress-{push_id}",
+    if isinstance(message, Message):
+        start_background(
+            context.application.bot_data,
+            follow_progress(context, tr, message.chat_id, message.message_id, result.push_id),
+            name=f"progress-{result.push_id}",
         )
-    _user_data(context).pop("post", None)
     return ConversationHandler.END
+
+
+async def drop_confirmed(update: Update, context: BotContext) -> None:
+    """The draft shown back after a restart: its author does not want it sent."""
+    query = update.callback_query
+    assert query is not None
+    fields = POST.unpack(query.data, 2)
+    db = context.services.db
+    stored = await db.drafts.by_key(f"news:{fields[1]}") if fields else None
+    if stored is None or stored.user_id != query.from_user.id:
+        await answer_stale(query, context.tr)
+        return
+    await db.drafts.delete(stored.key)
+    await query.answer()
+    await respond(
+        update, context.tr.pgettext("post", "Dropped: this news will not be sent."), edit=True
+    )
 
 
 async def follow_progress(
@@ -251,16 +526,47 @@ async def follow_progress(
             return
 
 
+# -- leaving the conversation -------------------------------------------------------------
+
+
 async def cancel(update: Update, context: BotContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
-    _user_data(context).pop("post", None)
+    await context.services.db.drafts.delete_of_user(_user_id(update))
     await respond(
         update,
-        context.tr.pgettext("post", "Cancelled: nothing was sent."),
+        context.tr.pgettext("post", "Cancelled: the news draft was dropped, nothing was sent."),
         edit=update.callback_query is not None,
     )
     return ConversationHandler.END
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    await respond(update, context.tr.pgettext("post", "There is nothing to cancel."))
+
+
+async def leave(update: Update, context: BotContext) -> int:
+    """Any other command ends the draft, says so, and then does what it says."""
+    await context.services.db.drafts.delete_of_user(_user_id(update))
+    await respond(update, context.tr.pgettext("post", "The news draft was dropped."))
+    await run_command(update, context, POST_CONVERSATION)
+    return ConversationHandler.END
+
+
+async def expired(update: Update, context: BotContext) -> None:
+    """Left alone too long: drop the draft and tell its author (not silently)."""
+    if update.effective_user is None:
+        return
+    if await context.services.db.drafts.delete_of_user(update.effective_user.id) is None:
+        return
+    await respond(
+        update,
+        context.tr.pgettext(
+            "post",
+            "The news draft waited {minutes} minutes and was dropped: nothing was sent. "
+            "Send /post to start again.",
+        ).format(minutes=round(DRAFT_TIMEOUT / 60)),
+    )
 
 
 async def text_expected(update: Update, context: BotContext) -> int:
@@ -271,6 +577,26 @@ async def text_expected(update: Update, context: BotContext) -> int:
     return WRITING
 
 
+NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edit of an earlier message changes nothing
+
+
+def _preview_buttons() -> list[BaseHandler[Update, BotContext, object]]:
+    """Every button of the confirmation works from the stored draft, in or out of the
+    conversation (after a restart or a timeout, the stored draft decides)."""
+    timing: list[BaseHandler[Update, BotContext, object]] = [
+        CallbackQueryHandler(choose_time, pattern=POST.pattern_for(step))
+        for step in ("when", "day", "at", "now", "back")
+    ]
+    return [
+        CallbackQueryHandler(send, pattern=POST.pattern_for("send")),
+        CallbackQueryHandler(toggle, pattern=POST.pattern_for("preview")),
+        CallbackQueryHandler(toggle, pattern=POST.pattern_for("paid")),
+        CallbackQueryHandler(choose_audience, pattern=POST.pattern_for("lang")),
+        CallbackQueryHandler(choose_audience, pattern=POST.pattern_for("chats")),
+        *timing,
+    ]
+
+
 with warnings.catch_warnings():
     # Callback buttons here belong to the staff member's own conversation (per user), which
     # is what PTB's per_message=False warning is about.
@@ -279,23 +605,22 @@ with warnings.catch_warnings():
         entry_points=[CommandHandler("post", post_start, filters=STAFF)],
         states={
             WRITING: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, got_text),
                 CallbackQueryHandler(skip_language, pattern=POST.pattern_for("skip")),
-                MessageHandler(~filters.COMMAND, text_expected),
+                MessageHandler(NEW_MESSAGE & ~filters.COMMAND, text_expected),
             ],
             FALLBACK: [CallbackQueryHandler(choose_fallback, pattern=POST.pattern_for("fallback"))],
-            PREVIEW: [
-                CallbackQueryHandler(send, pattern=POST.pattern_for("send")),
-                CallbackQueryHandler(toggle, pattern=POST.pattern_for("preview")),
-                CallbackQueryHandler(toggle, pattern=POST.pattern_for("paid")),
-            ],
+            PREVIEW: _preview_buttons(),
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, expired)],
         },
         fallbacks=[
-            CommandHandler("cancel", cancel),
+            CommandHandler("cancel", cancel, filters=NEW_MESSAGE),
             CallbackQueryHandler(cancel, pattern=POST.pattern_for("cancel")),
+            MessageHandler(NEW_MESSAGE & filters.COMMAND, leave),
         ],
         name="post",
         allow_reentry=True,
+        conversation_timeout=DRAFT_TIMEOUT,
     )
 
 
@@ -318,5 +643,11 @@ FEATURE = Feature(
         ),
     ),
     callbacks=(POST,),
-    handlers=(POST_CONVERSATION,),
+    handlers=(
+        POST_CONVERSATION,
+        # Out of the conversation (a restart, a timeout): the stored draft still decides.
+        *_preview_buttons(),
+        CallbackQueryHandler(drop_confirmed, pattern=POST.pattern_for("drop")),
+        CommandHandler("cancel", nothing_to_cancel, filters=STAFF),
+    ),
 )

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Update
 
 from bot.broadcasts import stats_text
 from bot.content.checks import ContentError
 from bot.context import BotContext
 from bot.features import Command, Feature
-from bot.i18n import lazy_pgettext
+from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.ui import respond
 
 MAX_RELOAD_ERRORS = 15
+
+# Each content kind's count as /reload says it, by the kind's registry name.
+KIND_COUNTS: dict[str, Callable[[Translator, int], str]] = {
+    "source": lambda tr, n: tr.npgettext("reload", "{count} source", "{count} sources", n),
+    "period": lambda tr, n: tr.npgettext("reload", "{count} period", "{count} periods", n),
+    "event": lambda tr, n: tr.npgettext("reload", "{count} event", "{count} events", n),
+    "fact": lambda tr, n: tr.npgettext("reload", "{count} fact", "{count} facts", n),
+    "agency": lambda tr, n: tr.npgettext("reload", "{count} agency", "{count} agencies", n),
+    "contact": lambda tr, n: tr.npgettext("reload", "{count} contact", "{count} contacts", n),
+    "term": lambda tr, n: tr.npgettext(
+        "reload", "{count} glossary term", "{count} glossary terms", n
+    ),
+}
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -37,7 +52,12 @@ async def reload_content(update: Update, context: BotContext) -> None:
         ]
         await respond(update, "\n".join(lines))
         return
-    counts = ", ".join(f"{kind} {n}" for kind, n in content.counts().items())
+    counts = ", ".join(
+        KIND_COUNTS[kind](tr, n).format(count=tr.number(n))
+        if kind in KIND_COUNTS
+        else f"{kind} {n}"
+        for kind, n in content.counts().items()
+    )
     await respond(
         update,
         tr.pgettext("reload", "✅ Content reloaded: {counts}.").format(counts=escape(counts)),

@@ -148,7 +148,7 @@ async def test_cancel_at_each_step_sends_nothing(bot: Harness, step: str) -> Non
         if step != "preview"
         else (await admin.press("Cancel")).last
     )
-    assert reply.text == "Cancelled: nothing was sent."
+    assert reply.text == "Cancelled: the news draft was dropped, nothing was sent."
     assert await bot.services.db.outbox.recent_pushes("news") == []
     assert (await admin.send("/help")).last.text.startswith("What I can do")  # out of the flow
 

@@ -110,6 +110,34 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT key, value FROM status WHERE key LIKE 'timeline:%';
     DELETE FROM status WHERE key LIKE 'timeline:%';
     """,
+    # 7: a staff member's /post draft, kept until it is queued (a restart loses no "Send")
+    """
+    CREATE TABLE drafts (
+        user_id      INTEGER PRIMARY KEY,
+        chat_id      INTEGER NOT NULL,
+        key          TEXT NOT NULL UNIQUE,
+        body         TEXT NOT NULL,
+        confirmed_at INTEGER,
+        updated_at   INTEGER NOT NULL
+    );
+    """,
+    # 8: news scheduled for later, queued once when due (by its key, like any push)
+    """
+    CREATE TABLE scheduled (
+        id         INTEGER PRIMARY KEY,
+        key        TEXT NOT NULL UNIQUE,
+        texts      TEXT NOT NULL,
+        options    TEXT NOT NULL DEFAULT '{}',
+        audience   TEXT NOT NULL DEFAULT '{}',
+        due_at     INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by INTEGER,
+        state      TEXT NOT NULL DEFAULT 'waiting'
+                   CHECK (state IN ('waiting', 'queued', 'cancelled')),
+        push_id    INTEGER
+    );
+    CREATE INDEX scheduled_due ON scheduled(due_at) WHERE state = 'waiting';
+    """,
 )
 
 

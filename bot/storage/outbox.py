@@ -37,6 +37,45 @@ _RECIPIENTS = """
 """
 
 
+CHAT_KINDS = {  # an audience's kind of chat → the users.kind values it takes
+    "all": ("private", "group", "supergroup", "channel"),
+    "private": ("private",),
+    "groups": ("group", "supergroup", "channel"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who of a topic's subscribers gets a push: some languages (none: all), some chats."""
+
+    languages: tuple[str, ...] = ()
+    chats: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.chats not in CHAT_KINDS:
+            raise ValueError(f"unknown kind of chats {self.chats!r}")
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Audience:
+        return cls(tuple(data.get("languages") or ()), str(data.get("chats") or "all"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"languages": list(self.languages), "chats": self.chats}
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A condition on `u` (users) to AND to the recipients' WHERE."""
+        kinds = CHAT_KINDS[self.chats]
+        where = f" AND u.kind IN ({','.join('?' * len(kinds))})"
+        params: list[Any] = list(kinds)
+        if self.languages:
+            where += f" AND {EFFECTIVE_LANGUAGE_SQL} IN ({','.join('?' * len(self.languages))})"
+            params += list(self.languages)
+        return where, params
+
+
+STOPPED_PUSHES = "SELECT id FROM pushes WHERE stopped_at IS NOT NULL"
+
+
 class Schedule(Protocol):
     def __call__(self, timezone: str | None, hour: int) -> tuple[int, int | None]:
         """(deliver at, too late after) as unix times, for recipients in this time zone
@@ -60,6 +99,7 @@ class Outbox:
         created_by: int | None = None,
         only_chat: int | None = None,
         options: dict[str, Any] | None = None,
+        audience: Audience | None = None,
     ) -> tuple[int, int]:
         """Create the push (once per key) and a row per subscriber of the topic. Returns
         (push id, rows added): queuing twice queues once.
@@ -89,6 +129,10 @@ class Outbox:
         push_id, added, after = int(row[0]), 0, None
         recipients = _RECIPIENTS + (" AND sub.user_id = ?" if only_chat is not None else "")
         base: list[Any] = [topic] + ([only_chat] if only_chat is not None else [])
+        if audience is not None:
+            where, params = audience.sql()
+            recipients += where
+            base += params
         while True:
             async with self._conn.transaction() as tx:
                 stopped = await tx.fetchone(
@@ -149,6 +193,25 @@ class Outbox:
             )
         return added
 
+    async def recipients(self, topic: str, audience: Audience) -> int:
+        """How many chats a push to this audience would reach now."""
+        where, params = audience.sql()
+        row = await self._conn.fetchone(
+            "SELECT count(*) FROM subscriptions sub JOIN users u ON u.id = sub.user_id "
+            "WHERE sub.topic = ? AND u.blocked_at IS NULL" + where,
+            [topic, *params],
+        )
+        return int(row[0]) if row else 0
+
+    async def push_id(self, key: str) -> int | None:
+        row = await self._conn.fetchone("SELECT id FROM pushes WHERE key = ?", (key,))
+        return int(row[0]) if row else None
+
+    async def is_stopped(self, push_id: int) -> bool:
+        """The stored stop, read before each send: it holds across restarts and instances."""
+        row = await self._conn.fetchone("SELECT stopped_at FROM pushes WHERE id = ?", (push_id,))
+        return row is not None and row[0] is not None
+
     async def push(self, push_id: int) -> Push | None:
         row = await self._conn.fetchone(
             "SELECT id, key, topic, texts, options, created_at, created_by, stopped_at "
@@ -197,11 +260,18 @@ class Outbox:
             "updated_at = ? WHERE state = 'pending' AND due_at <= ? AND expires_at <= ?",
             (now(), due_before, due_before),
         )
+        # A stopped broadcast's rows are never claimed, even those a crash left in flight.
+        await self._conn.execute(
+            "UPDATE outbox SET state = 'cancelled', reason = 'broadcast stopped', updated_at = ? "
+            f"WHERE state = 'pending' AND due_at <= ? AND push_id IN ({STOPPED_PUSHES})",
+            (now(), due_before),
+        )
         rows = await self._conn.fetchall(
-            """
+            f"""
             UPDATE outbox SET state = 'inflight', attempts = attempts + 1, updated_at = ?
             WHERE id IN (
                 SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
+                AND push_id NOT IN ({STOPPED_PUSHES})
                 ORDER BY due_at, id LIMIT ?
             )
             RETURNING id, push_id, chat_id, lang, silent, attempts
