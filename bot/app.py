@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Update
+from telegram import Bot, CallbackQuery, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -40,11 +40,19 @@ from bot.menus import publish_command_menus
 from bot.reminders import queue_reminders
 from bot.storage import Database
 from bot.ui import answer_stale
+from bot.updates import ChatOrderedProcessor, valid_text
 from bot.users import Users
 
 log = logging.getLogger(__name__)
 
 BotApp = Application[Any, BotContext, Any, Any, Any, Any]
+
+
+class BotApplication(Application[Any, BotContext, Any, Any, Any, Any]):
+    """The Application, with text from users made valid UTF-8 before any handler sees it."""
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(valid_text(update))
 
 
 def build_application(
@@ -72,6 +80,8 @@ def build_application(
                 tzinfo=config.timezone,
             )
         )
+        .application_class(BotApplication)
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -117,8 +127,13 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
         if command is None:  # a button from an older release
             await answer_stale(query, context.tr)
             return
-        await query.answer()
-        await command.callback(update, context)
+        # Telegram takes one answer per query: the command may answer it itself (a refusal
+        # with an alert); only if it did not, answer it here, after.
+        tracked = _TrackedQuery.de_json(query.to_dict(), query.get_bot())
+        assert isinstance(tracked, _TrackedQuery)
+        await command.callback(Update(update.update_id, callback_query=tracked), context)
+        if not tracked.answered:
+            await query.answer()
 
     app.add_handler(_named(CallbackQueryHandler(open_from_menu, pattern=MENU.pattern), "menu"))
     for feature in features:
@@ -126,6 +141,17 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
             app.add_handler(_named(handler, feature.name))
     app.add_handler(TypeHandler(Update, _log_update), group=LOG_GROUP)
     app.add_error_handler(on_error)
+
+
+class _TrackedQuery(CallbackQuery):
+    """A callback query that knows whether it was answered (for the menu dispatcher)."""
+
+    answered = False
+
+    async def answer(self, *args: Any, **kwargs: Any) -> bool:
+        with self._unfrozen():
+            self.answered = True
+        return await super().answer(*args, **kwargs)
 
 
 LOG_GROUP = 999_999  # after every feature: one log line per update

@@ -20,6 +20,7 @@ class Call:
     at: float
     result: Any = None
     error: ApiError | None = None
+    answered_at: float | None = None  # monotonic time the answer (or error) was ready
 
 
 @dataclass
@@ -67,6 +68,7 @@ class FakeAPIState:
     # the bot's own rights where it is an administrator (e.g. can_post_messages in channels)
     bot_rights: dict[int, dict[str, bool]] = field(default_factory=dict)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # @username → chat
+    answered_queries: set[str] = field(default_factory=set)  # callback query ids answered
 
 
 class FakeBase:

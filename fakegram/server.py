@@ -143,6 +143,27 @@ class FakeBotAPI(UpdateFactory, BotMethods):
             c for c in self.state.calls if c.seq > after and (method is None or c.method == method)
         ]
 
+    def too_many_requests_windows(self) -> list[tuple[float, float]]:
+        """(start, end) of every 429 answered: from the answer until retry_after is over."""
+        windows = []
+        for call in self.state.calls:
+            error = call.error
+            if error is not None and error.code == 429 and call.answered_at is not None:
+                wait = float((error.parameters or {}).get("retry_after") or 0)
+                windows.append((call.answered_at, call.answered_at + wait))
+        return windows
+
+    def sends_inside_429_windows(self, method_prefix: str = "send") -> list[Call]:
+        """Calls that reached the server while Telegram had said "wait": each one is a
+        flood-wait ignored (Telegram escalates those)."""
+        windows = self.too_many_requests_windows()
+        return [
+            c
+            for c in self.state.calls
+            if c.method.startswith(method_prefix)
+            and any(start < c.at < end for start, end in windows)
+        ]
+
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         return self.state.messages.get((chat_id, message_id))
 
@@ -182,6 +203,8 @@ class FakeBotAPI(UpdateFactory, BotMethods):
         except ApiError as exc:
             call.error = exc
             raise
+        finally:
+            call.answered_at = time.monotonic()
 
     def _check_rate(self, method: str) -> None:
         if self.rate_limit_per_second is None or not method.startswith("send"):
