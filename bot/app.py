@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,7 @@ async def _post_init(app: BotApp) -> None:
         await db.close()
         raise
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data["_database_file"] = _file_id(Path(config.database_path))
     await publish_command_menus(app.bot, services)
     await start_delivery(app, services)
     log.info("bot started: version=%s content=%s", __version__, content.counts())
@@ -277,12 +279,51 @@ async def start_delivery(app: BotApp, services: Services) -> None:
 
 
 async def _heartbeat(context: BotContext) -> None:
-    """Write what the health probe reads: alive now, last good Bot API answer."""
+    """Write what the health probe reads: alive now, last good Bot API answer, the sender's
+    state; and check that the database file is still the one the bot opened."""
+    services = context.services
+    if not await _database_file_intact(context):
+        return
     status: ApiStatus = context.bot_data["api_status"]
     values = {"heartbeat": f"{time.time():.0f}", "version": __version__}
     if status.last_ok is not None:
         values["last_api_ok"] = f"{status.last_ok:.0f}"
-    await context.services.db.status.set(values)
+    sender = services.sender
+    if sender is not None:
+        sender.ensure_running()
+        values.update(sender.health())
+        due = await services.db.outbox.next_due()
+        values["outbox_oldest_due"] = "" if due is None else str(due)
+    await services.db.status.set(values)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+async def _database_file_intact(context: BotContext) -> bool:
+    """A database file deleted (or replaced) under the running bot: every write would go to
+    a file nobody will read again. Say so loudly, and stop writing (reads still answer)."""
+    services = context.services
+    path = Path(services.config.database_path)
+    opened = context.bot_data.get("_database_file")
+    if opened is None or _file_id(path) == opened:
+        return True
+    if not context.bot_data.get("_database_lost"):
+        context.bot_data["_database_lost"] = True
+        await services.db.conn.execute("PRAGMA query_only = ON")
+        if services.sender is not None:
+            await services.sender.stop(grace=1.0)
+    log.critical(
+        "the database file %s was deleted or replaced while the bot runs: writes refused, "
+        "restart the bot (with the file restored) to accept them again",
+        path,
+    )
+    return False
 
 
 async def _queue_reminders(context: BotContext) -> None:

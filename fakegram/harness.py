@@ -261,6 +261,13 @@ class Harness:
 
     async def collect(self, update_id: int, after: int, chat_id: int) -> Replies:
         await self.api.wait_done(update_id)
+        refused = [
+            c
+            for c in self.api.calls("answerCallbackQuery", after=after)
+            if c.error is not None and "query is too old" in c.error.description
+        ]
+        if refused:  # the user never saw it: Telegram shows one answer per button press
+            raise AssertionError(f"a button press answered twice: {refused[0].params}")
         return Replies(
             to_reply(call) for call in self.api.calls(after=after) if _concerns(call, chat_id)
         )

@@ -267,7 +267,11 @@ class _MethodHandler(tornado.web.RequestHandler):
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body, ensure_ascii=False))
+        text = json.dumps(body, ensure_ascii=False)
+        try:
+            self.finish(text.encode())
+        except UnicodeEncodeError:  # a lone surrogate: Telegram sends it escaped ("\udfff")
+            self.finish(json.dumps(body))
 
     def log_exception(self, *args: Any) -> None:  # keep test output quiet and tokens out of logs
         pass

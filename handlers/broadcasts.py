@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, parse_int
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
@@ -70,15 +70,15 @@ async def stop_broadcast(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     user = query.from_user
     fields = BROADCAST.unpack(query.data, 2)
-    push_id = fields[1] if fields and fields[0] == "stop" else ""
-    if user is None or user.id not in context.services.config.admin_ids or not push_id.isdigit():
+    push_id = parse_int(fields[1], 1) if fields and fields[0] == "stop" else None
+    if user is None or user.id not in context.services.config.admin_ids or push_id is None:
         await answer_stale(query, context.tr)
         return
     services = context.services
     if services.sender is not None:
-        cancelled = await services.sender.stop_push(int(push_id))
+        cancelled = await services.sender.stop_push(push_id)
     else:
-        cancelled = await services.db.outbox.stop_push(int(push_id))
+        cancelled = await services.db.outbox.stop_push(push_id)
     await query.answer(
         context.tr.pgettext("broadcasts", "Stopped: {count} pending messages cancelled.").format(
             count=cancelled

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import CallbackData
+from bot.callbacks import INT64, CallbackData, parse_int
 from bot.context import BotContext
 from bot.features import STAFF, Command, Feature
 from bot.groups import can_post_in_channel
@@ -123,11 +123,11 @@ async def channel_button(update: Update, context: BotContext) -> None:
     if (
         fields is None
         or query.from_user.id not in services.config.admin_ids
-        or not fields[1].lstrip("-").isdigit()
+        or (chat_id := parse_int(fields[1], -INT64, INT64)) is None
     ):
         await answer_stale(query, context.tr)
         return
-    what, chat_id, value = fields[0], int(fields[1]), fields[2]
+    what, value = fields[0], fields[2]
     db = services.db
     if what == "topic" and value in PUSH_TOPICS:
         await db.changes.set_subscription(chat_id, value, value not in await db.settings.subscriptions(chat_id))

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, InlineQueryHandler, MessageHandler, filters
 
 from bot.browse import upcoming
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, parse_int
 from bot.content.kinds import SHOWN, item_description, item_title, render_item
 from bot.context import BotContext
 from bot.features import Command, Feature
@@ -82,7 +82,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     content = context.services.content.current
     username = context.bot.username
     text = query.query.strip()
-    offset = int(query.offset) if query.offset.isdigit() else 0
+    offset = parse_int(query.offset, 0, 10_000) or 0
     items = await search_items(context, text) if text else empty_query_items(context)
     page = items[offset : offset + INLINE_PAGE]
     results: list[InlineQueryResultArticle] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, parse_int
 from bot.chat_settings import change_timezone
 from bot.context import BotContext
 from bot.features import Command, Feature
@@ -177,18 +177,18 @@ async def settings_button(update: Update, context: BotContext) -> None:
         await db.changes.set_subscription(chat_id, value, not subscribed)
         if not subscribed and value == "reminders":
             await queue_reminders(context.services, only_chat=chat_id)
-    elif what == "hour" and value.isdigit() and 0 <= int(value) <= 23:
-        await db.changes.update_settings(chat_id, reminder_hour=int(value))
+    elif what == "hour" and (hour := parse_int(value, 0, 23)) is not None:
+        await db.changes.update_settings(chat_id, reminder_hour=hour)
     elif what == "silent" and value in ("0", "1"):
         await db.changes.update_settings(chat_id, silent=value == "1")
     elif what == "lang" and value in LANGUAGES:
         context.lang = await context.services.users.choose_language(chat_id, value)
         await refresh_chat_menu(context.bot, context.services, chat_id, value)
-    elif what == "tz" and value.isdigit() and int(value) < len(TIMEZONES):
+    elif what == "tz" and (zone := parse_int(value, 0, len(TIMEZONES) - 1)) is not None:
         await change_timezone(
             db,
             chat_id,
-            TIMEZONES[int(value)],
+            TIMEZONES[zone],
             default=context.services.config.timezone,
             now=context.services.now(),
         )
