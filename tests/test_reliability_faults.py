@@ -213,7 +213,7 @@ async def test_a_second_answer_to_one_query_is_refused(tmp_path: Path) -> None:
         await user.press(data="facts:topics")
         query_id = bot.api.calls("answerCallbackQuery")[-1].params["callback_query_id"]
         assert bot.app is not None
-        with pytest.raises(BadRequest, match="(?i)query is too old"):
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
             await bot.app.bot.answer_callback_query(query_id, "again")
 
 
