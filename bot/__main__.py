@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -96,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     if command == "health":
         if not Path(config.database_path).exists():
-            print('{"healthy": false, "problems": ["database not found"]}')
+            problem = f"database not found: {config.database_path} (deleted while running?)"
+            print(json.dumps({"healthy": False, "problems": [problem]}))
             return 1
         return asyncio.run(health(config))
     return run_bot(config, webhook=command == "webhook")
@@ -117,14 +119,19 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
         if hook is None:
             app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
             return 0
+        from bot.webhook import serve  # checks the secret and the size before the body
+
         url, secret = hook
-        app.run_webhook(
-            listen=config.webhook_listen,
-            port=config.webhook_port,
-            url_path=urlsplit(url).path.lstrip("/"),
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=list(ALLOWED_UPDATES),
+        asyncio.run(
+            serve(
+                app,
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                url=url,
+                path=urlsplit(url).path,
+                secret=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
         )
     except ContentError as exc:  # content/ changed and is invalid: say what, start nothing
         return _content_problems(exc, CONTENT_DIR)
@@ -133,7 +140,6 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
 
 async def health(config: Config) -> int:
     """Print the bot's health as JSON; exit 0 when healthy (the Docker HEALTHCHECK)."""
-    import json
     import time
 
     from bot.health import verdict

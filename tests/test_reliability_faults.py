@@ -258,3 +258,77 @@ async def test_a_deleted_database_file_stops_writes_and_says_so(
         reply = (await user.send("/subscribe")).last.text
         assert reply.startswith("Sorry, something went wrong")  # a write is refused, said so
         assert bot.services.sender is not None and not bot.services.sender.running
+
+
+# -- 6. the webhook: bad bodies are 400, big ones 413 unread, no secret refused unread -------
+
+SECRET = "s3cret-token_1"
+
+
+async def raw_post(url: str, headers: dict[str, str], body: bytes, send_all: bool = True) -> int:
+    """POST over a bare socket: the status line, and whether the server answered before
+    the whole body was sent."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write(f"POST {parts.path} HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
+    writer.write(body)
+    await writer.drain()
+    line = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return int(line.split()[1])
+
+
+async def test_webhook_bodies_malformed_or_huge(tmp_path: Path, errors: Errors) -> None:
+    import httpx
+
+    async with Harness(tmp_path, webhook_secret=SECRET) as bot:
+        url = bot.webhook_url
+        ok = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        deep = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        nested = b'{"update_id": 2, "x": ' + b'{"a":' * 100 + b"1" + b"}" * 100 + b"}"
+        async with httpx.AsyncClient() as client:
+            for body in (
+                b"{not json",
+                b'{"update_id": 1, "message": "\xff\xfe"}',
+                deep,
+                nested,
+                b"[1, 2]",
+                b'{"update_id": "x"}',
+                b'{"update_id": 3, "message": {"chat": 5}}',
+                b"",
+            ):
+                answer = await client.post(url, content=body, headers=ok)
+                assert answer.status_code == 400, body[:40]
+        # 50 MB announced: refused from the headers, after the first 64 kB of it
+        big = {**ok, "Content-Length": str(50 * 1024 * 1024)}
+        assert await raw_post(url, big, b"x" * 65536) == 413
+        # no secret: refused before the body, however large
+        no_secret = {"Content-Type": "application/json", "Content-Length": str(50 * 1024**2)}
+        assert await raw_post(url, no_secret, b"x" * 65536) == 403
+        # a chunked body with no length is cut off at the cap too
+        chunk = b"x" * 65536
+        chunked = {**ok, "Transfer-Encoding": "chunked"}
+        body = b"".join(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for _ in range(40))
+        assert await raw_post(url, chunked, body) == 413
+        # and a real update still goes through
+        user = bot.user(language_code="en")
+        before = bot.api.last_seq
+        update = {
+            "update_id": 99,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": bot.api.private_chat(user.user),
+                "from": user.user.to_dict(),
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+        async with httpx.AsyncClient() as client:
+            assert (await client.post(url, json=update, headers=ok)).status_code == 200
+        reply = await bot.api.wait_for_call(lambda c: c.method == "sendMessage", after=before)
+        assert "What I can do" in reply.params["text"]
+    assert [r.getMessage() for r in errors.records] == []  # nothing logged as a crash
