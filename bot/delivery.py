@@ -151,6 +151,11 @@ class Sender:
         released = await self.db.outbox.release_inflight()
         if released:
             log.warning("delivery resumed: %d row(s) were in flight at the last stop", released)
+        # A 429 outlives a restart: Telegram's wait is counted from its answer, not ours.
+        paused_until = float((await self.db.status.health()).get("push_paused_until") or 0)
+        if paused_until > time.time():
+            self.limiter.pause(paused_until - time.time())
+            self.paid_limiter.pause(paused_until - time.time())
         self._stopping = False
         self.progress_at = time.time()
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
@@ -344,6 +349,8 @@ class Sender:
             self.stats.too_many_requests += 1
             self.limiter.pause(wait)
             self.paid_limiter.pause(wait)
+            with contextlib.suppress(Exception):  # only for a restart within the wait
+                await self.db.status.set({"push_paused_until": f"{time.time() + wait:.3f}"})
             await self._settle(
                 row.id,
                 partial(

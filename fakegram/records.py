@@ -34,6 +34,7 @@ class Fault:
     migrate_to_chat_id: int | None = None
     delay: float = 0.0
     drop: bool = False  # close the connection without an answer
+    lose_answer: bool = False  # do the call, then close the connection: the answer is lost
     times: int = 1
     when: Callable[[dict[str, Any]], bool] | None = None
 

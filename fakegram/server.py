@@ -61,6 +61,7 @@ class FakeBotAPI(UpdateFactory, BotMethods):
         self._done: dict[int, asyncio.Event] = {}
         self._sent_window: list[float] = []
         self.too_many_requests = 0
+        self.lost_answers = 0  # calls done whose answer the bot never got (lose_answer)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -153,15 +154,17 @@ class FakeBotAPI(UpdateFactory, BotMethods):
                 windows.append((call.answered_at, call.answered_at + wait))
         return windows
 
-    def sends_inside_429_windows(self, method_prefix: str = "send") -> list[Call]:
-        """Calls that reached the server while Telegram had said "wait": each one is a
-        flood-wait ignored (Telegram escalates those)."""
+    def sends_inside_429_windows(self, on_the_wire: float = 0.0) -> list[Call]:
+        """Sends that reached the server while Telegram had said "wait": each one a flood
+        wait ignored (Telegram escalates those). `on_the_wire`: seconds after the 429 during
+        which an arrival is a send already under way when the 429 was answered, which no
+        client can take back (at 400 sends a second, a few arrive within 3 ms)."""
         windows = self.too_many_requests_windows()
         return [
             c
             for c in self.state.calls
-            if c.method.startswith(method_prefix)
-            and any(start < c.at < end for start, end in windows)
+            if c.method.startswith("send")
+            and any(start + on_the_wire < c.at < end for start, end in windows)
         ]
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
@@ -178,6 +181,11 @@ class FakeBotAPI(UpdateFactory, BotMethods):
             self._call_event.set()
         try:
             fault = self._take_fault(method, params)
+            if fault is not None and fault.lose_answer:
+                handler = getattr(self, f"_m_{method}")
+                call.result = await handler(params)
+                self.lost_answers += 1
+                raise DropConnection
             if fault is not None:
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
