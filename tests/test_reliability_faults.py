@@ -89,9 +89,12 @@ async def test_no_push_starts_inside_a_429_window(tmp_path: Path) -> None:
         bot.services.sender.wake()
         await bot.services.sender.drain(everything=True, timeout=60)
         windows = bot.api.too_many_requests_windows()
-        inside = bot.api.sends_inside_429_windows()
+        # a send arriving < 150 ms after a 429 had left before the bot could read it (a
+        # loaded 2-core machine reads answers that late); every later one ignores the 429
+        inside = bot.api.sends_inside_429_windows(on_the_wire=0.15)
+        on_the_wire = len(bot.api.sends_inside_429_windows()) - len(inside)
         assert len(windows) == 3
-        assert inside == [], f"{len(inside)} sends inside 429 windows"
+        assert inside == [], f"{len(inside)} sends inside 429 windows (+{on_the_wire})"
         counts = await bot.services.db.outbox.counts(push_id)
         assert counts["sent"] == 300
 
