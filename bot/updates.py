@@ -20,7 +20,8 @@ from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-WORKERS = 16  # updates of different chats handled at once
+WORKERS = 4  # updates of different chats worked on at once (more only adds contention)
+SLOW_AFTER = 0.25  # seconds: an update still running then is waiting, not working
 BACKLOG = 10_000  # updates accepted before the fetcher waits (PTB's own semaphore)
 
 
@@ -28,7 +29,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     """Updates of one chat one after another; of different chats, up to `workers` at once.
 
     PTB takes its semaphore (here: `backlog`) before do_process_update; the chat's turn is
-    taken before a worker slot, so a chat waiting on a limit never occupies more than one.
+    taken before a worker slot, so a chat waiting on a limit never occupies more than one,
+    and gives it back once it is plainly waiting (SLOW_AFTER).
     """
 
     def __init__(self, workers: int = WORKERS, backlog: int = BACKLOG) -> None:
@@ -42,13 +44,32 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         lock = self._chats.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock, self._workers:
-                await coroutine
+            async with lock:
+                await self._run(coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this chat: forget it
                 del self._waiting[key]
                 del self._chats[key]
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        """Hold a worker slot while the update works; one still running after SLOW_AFTER
+        is waiting (on a limit, the network), not working: it gives its slot back."""
+        await self._workers.acquire()
+        task = asyncio.ensure_future(coroutine)
+        holding = True
+        try:
+            done, _ = await asyncio.wait({task}, timeout=SLOW_AFTER)
+            if not done:
+                self._workers.release()
+                holding = False
+            await task
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            if holding:
+                self._workers.release()
 
     async def initialize(self) -> None:
         """Nothing to allocate."""
