@@ -62,11 +62,14 @@ class Recent(list[Any]):
             del self[:1000]
 
 
-async def trim_messages(api: Any) -> None:
-    """Drop the fake's stored messages now and then (nobody presses their buttons here)."""
-    while True:
+async def trim_messages(api: Any, rss: list[float]) -> None:
+    """Drop the fake's stored messages now and then (nobody presses their buttons here),
+    and sample RSS every 30 s (growth then levelling off is warm-up; steady growth a leak)."""
+    for tick in range(10**6):
         await asyncio.sleep(10)
         api.state.messages.clear()
+        if tick % 3 == 2:
+            rss.append(round(rss_mb(), 1))
 
 
 def sequential_processing() -> None:
@@ -109,7 +112,8 @@ async def soak(minutes: float, users: int, seed: int) -> dict[str, Any]:
                         latencies[sent[0]].append(call.at - sent[1])
 
             api.state.calls = Recent(on_call)
-            trimmer = asyncio.create_task(trim_messages(api))
+            rss_series: list[float] = []
+            trimmer = asyncio.create_task(trim_messages(api, rss_series))
             handled = 0
             deadline = time.monotonic() + minutes * 60
             rss_start = rss_mb()
@@ -151,6 +155,7 @@ async def soak(minutes: float, users: int, seed: int) -> dict[str, Any]:
         "updates_per_s": handled / elapsed,
         "rss_start_mb": rss_start,
         "rss_end_mb": rss_end,
+        "rss_every_30s_mb": rss_series,
         "errors": errors.count,
         "first_errors": errors.first,
         "broadcast": f"{counts['sent']} of {queued} sent, {counts['failed']} failed",
