@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -119,10 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     if command == "health":
         if not Path(config.database_path).exists():
-            import json
-
             where = str(Path(config.database_path).resolve())
-            problem = f"database not found at {where} (check DATABASE_PATH)"
+            problem = (
+                f"database not found at {where} (deleted while running? check DATABASE_PATH)"
+            )
             print(json.dumps({"healthy": False, "problems": [problem], "database": where}))
             return 1
         return run_async(health(config))
@@ -148,14 +149,19 @@ def run_bot(config: Config, *, webhook: bool = False) -> int:
         if hook is None:
             app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
             return 0
+        from bot.webhook import serve  # checks the secret and the size before the body
+
         url, secret = hook
-        app.run_webhook(
-            listen=config.webhook_listen,
-            port=config.webhook_port,
-            url_path=urlsplit(url).path.lstrip("/"),
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=list(ALLOWED_UPDATES),
+        asyncio.run(
+            serve(
+                app,
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                url=url,
+                path=urlsplit(url).path,
+                secret=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
         )
     except ContentError as exc:  # content/ changed and is invalid: say what, start nothing
         return _content_problems(exc, CONTENT_DIR)
@@ -195,7 +201,6 @@ async def _reach_telegram(config: Config) -> str | None:
 
 async def health(config: Config) -> int:
     """Print the bot's health as JSON; exit 0 when healthy (the Docker HEALTHCHECK)."""
-    import json
     import time
 
     from bot.health import verdict

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Update
+from telegram import Bot, CallbackQuery, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -42,11 +43,19 @@ from bot.reminders import queue_reminders
 from bot.scheduled import QUEUE_EVERY, queue_due_posts, resume_confirmed
 from bot.storage import Database
 from bot.ui import answer_stale
+from bot.updates import ChatOrderedProcessor, valid_text
 from bot.users import Users
 
 log = logging.getLogger(__name__)
 
 BotApp = Application[Any, BotContext, Any, Any, Any, Any]
+
+
+class BotApplication(Application[Any, BotContext, Any, Any, Any, Any]):
+    """The Application, with text from users made valid UTF-8 before any handler sees it."""
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(valid_text(update))
 
 
 def build_application(
@@ -75,6 +84,8 @@ def build_application(
                 tzinfo=config.timezone,
             )
         )
+        .application_class(BotApplication)
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -130,8 +141,13 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
         if command is None:  # a button from an older release
             await answer_stale(query, context.tr)
             return
-        await query.answer()
-        await command.callback(update, context)
+        # Telegram takes one answer per query: the command may answer it itself (a refusal
+        # with an alert); only if it did not, answer it here, after.
+        tracked = _TrackedQuery.de_json(query.to_dict(), query.get_bot())
+        assert isinstance(tracked, _TrackedQuery)
+        await command.callback(Update(update.update_id, callback_query=tracked), context)
+        if not tracked.answered:
+            await query.answer()
 
     app.add_handler(_named(CallbackQueryHandler(open_from_menu, pattern=MENU.pattern), "menu"))
     for feature in features:
@@ -140,6 +156,17 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
                 app.add_handler(_named(other, feature.name))
     app.add_handler(TypeHandler(Update, _log_update), group=LOG_GROUP)
     app.add_error_handler(on_error)
+
+
+class _TrackedQuery(CallbackQuery):
+    """A callback query that knows whether it was answered (for the menu dispatcher)."""
+
+    answered = False
+
+    async def answer(self, *args: Any, **kwargs: Any) -> bool:
+        with self._unfrozen():
+            self.answered = True
+        return await super().answer(*args, **kwargs)
 
 
 LOG_GROUP = 999_999  # after every feature: one log line per update
@@ -230,6 +257,7 @@ async def _post_init(app: BotApp) -> None:
         await db.close()
         raise
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data["_database_file"] = _file_id(Path(config.database_path))
     await publish_command_menus(app.bot, services)
     await publish_descriptions(app.bot, services)
     await start_delivery(app, services)
@@ -270,12 +298,51 @@ async def start_delivery(app: BotApp, services: Services) -> None:
 
 
 async def _heartbeat(context: BotContext) -> None:
-    """Write what the health probe reads: alive now, last good Bot API answer."""
+    """Write what the health probe reads: alive now, last good Bot API answer, the sender's
+    state; and check that the database file is still the one the bot opened."""
+    services = context.services
+    if not await _database_file_intact(context):
+        return
     status: ApiStatus = context.bot_data["api_status"]
     values = {"heartbeat": f"{time.time():.0f}", "version": __version__}
     if status.last_ok is not None:
         values["last_api_ok"] = f"{status.last_ok:.0f}"
-    await context.services.db.status.set(values)
+    sender = services.sender
+    if sender is not None:
+        sender.ensure_running()
+        values.update(sender.health())
+        due = await services.db.outbox.next_due()
+        values["outbox_oldest_due"] = "" if due is None else str(due)
+    await services.db.status.set(values)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+async def _database_file_intact(context: BotContext) -> bool:
+    """A database file deleted (or replaced) under the running bot: every write would go to
+    a file nobody will read again. Say so loudly, and stop writing (reads still answer)."""
+    services = context.services
+    path = Path(services.config.database_path)
+    opened = context.bot_data.get("_database_file")
+    if opened is None or _file_id(path) == opened:
+        return True
+    if not context.bot_data.get("_database_lost"):
+        context.bot_data["_database_lost"] = True
+        await services.db.conn.execute("PRAGMA query_only = ON")
+        if services.sender is not None:
+            await services.sender.stop(grace=1.0)
+    log.critical(
+        "the database file %s was deleted or replaced while the bot runs: writes refused, "
+        "restart the bot (with the file restored) to accept them again",
+        path,
+    )
+    return False
 
 
 async def _queue_reminders(context: BotContext) -> None:

@@ -45,6 +45,20 @@ class CallbackData:
         return fields if len(fields) == parts else None
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+INT64 = 2**63 - 1
+
+
+def parse_int(text: str | None, low: int = 0, high: int = INT64) -> int | None:
+    """The number `text` spells in ASCII digits (with an optional minus), if within
+    [low, high]; None for anything else. str.isdigit() admits '²' and '①', which int()
+    refuses, so a check and a parse must be this one function."""
+    if text is None or not _INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
 MENU = CallbackData("cmd")  # the main menu's buttons: cmd:<command name>
 LANGUAGE = CallbackData("lang")  # the language buttons, shown by several screens
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from bot.telegram_http import AiohttpRequest
 
-HEARTBEAT_EVERY = 30.0  # seconds between status writes
+HEARTBEAT_EVERY = 5.0  # seconds between status writes (and database-file checks)
 STALE_AFTER = 120.0  # a heartbeat older than this means the bot is not running
+STALL_AFTER = 120.0  # a due push waiting this long, and nothing finished meanwhile: stuck
 
 
 class ApiStatus:
@@ -41,4 +42,15 @@ def verdict(report: dict[str, Any], now: float) -> tuple[bool, list[str]]:
     last_api = float(report.get("last_api_ok", 0))
     if now - last_api > STALE_AFTER:
         problems.append(f"no successful Bot API call for {int(now - last_api)} s")
+    if report.get("sender_running") == "0":
+        problems.append("the outbox sender is not running: no pushes go out")
+    if report.get("sender_error"):
+        problems.append(f"the outbox sender cannot use the database: {report['sender_error']}")
+    oldest_due = report.get("outbox_oldest_due")
+    progress = float(report.get("sender_progress", now))
+    if oldest_due and now - float(oldest_due) > STALL_AFTER and now - progress > STALL_AFTER:
+        problems.append(
+            f"the outbox is not draining: a push due {int(now - float(oldest_due))} s ago, "
+            f"nothing delivered for {int(now - progress)} s"
+        )
     return not problems, problems

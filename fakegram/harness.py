@@ -22,6 +22,7 @@ from bot.config import Config
 from bot.content.model import CONTENT_DIR
 from bot.context import SERVICES_KEY, Services
 from bot.features import Feature
+from bot.webhook import WebhookServer
 from fakegram.protocol import FAKE_TOKEN
 from fakegram.records import Call, FakeUser
 from fakegram.server import FakeBotAPI
@@ -149,6 +150,7 @@ class Harness:
         self.features = FEATURES if features is None else features
         self.webhook_secret = webhook_secret  # set: receive updates by webhook, not polling
         self.webhook_url = ""
+        self._webhook: WebhookServer | None = None
         self.data_dir = data_dir
         self.api = api or FakeBotAPI(files_dir=data_dir / "files")
         self._config = config
@@ -203,13 +205,9 @@ class Harness:
         else:
             port = _free_port()
             self.webhook_url = f"http://127.0.0.1:{port}/telegram"
-            await app.updater.start_webhook(
-                listen="127.0.0.1",
-                port=port,
-                url_path="telegram",
-                webhook_url=self.webhook_url,
-                secret_token=self.webhook_secret,
-            )
+            self._webhook = WebhookServer(app, "telegram", self.webhook_secret)
+            await self._webhook.start("127.0.0.1", port)
+            await app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret)
         self.app = app
         return app
 
@@ -219,6 +217,9 @@ class Harness:
             return
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
         if app.running:
             await app.stop()
             if app.post_stop is not None:
@@ -261,6 +262,13 @@ class Harness:
 
     async def collect(self, update_id: int, after: int, chat_id: int) -> Replies:
         await self.api.wait_done(update_id)
+        refused = [
+            c
+            for c in self.api.calls("answerCallbackQuery", after=after)
+            if c.error is not None and "query is too old" in c.error.description
+        ]
+        if refused:  # the user never saw it: Telegram shows one answer per button press
+            raise AssertionError(f"a button press answered twice: {refused[0].params}")
         return Replies(
             to_reply(call) for call in self.api.calls(after=after) if _concerns(call, chat_id)
         )

@@ -170,6 +170,15 @@ class BotMethods(FakeBase):
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         if len(params.get("text") or "") > 200:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        query_id = str(params.get("callback_query_id") or "")
+        if not query_id or query_id in self.state.answered_queries:
+            # Telegram takes one answer per query; the second (and its alert) is refused.
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is "
+                "invalid",
+            )
+        self.state.answered_queries.add(query_id)
         return True
 
     async def _m_answerInlineQuery(self, params: dict[str, Any]) -> Any:

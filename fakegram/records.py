@@ -20,6 +20,7 @@ class Call:
     at: float
     result: Any = None
     error: ApiError | None = None
+    answered_at: float | None = None  # monotonic time the answer (or error) was ready
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Fault:
     migrate_to_chat_id: int | None = None
     delay: float = 0.0
     drop: bool = False  # close the connection without an answer
+    lose_answer: bool = False  # do the call, then close the connection: the answer is lost
     times: int = 1
     when: Callable[[dict[str, Any]], bool] | None = None
 
@@ -70,6 +72,7 @@ class FakeAPIState:
     # language code ("" for everyone else) → the bot's description / short description
     descriptions: dict[str, str] = field(default_factory=dict)
     short_descriptions: dict[str, str] = field(default_factory=dict)
+    answered_queries: set[str] = field(default_factory=set)  # callback query ids answered
 
 
 class FakeBase:

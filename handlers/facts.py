@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.browse import facts_by_topic, paginate
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, parse_int
 from bot.content.model import FACT_TOPICS
 from bot.context import BotContext
 from bot.features import Command, Feature
@@ -59,7 +59,8 @@ async def facts_button(update: Update, context: BotContext) -> None:
         return
     topic, number = FACTS.unpack(query.data, 2) or ("", "")
     pages = fact_pages(context, tr, topic) if topic in FACT_TOPICS else []
-    page = int(number) if number.isdigit() else -1
+    page = parse_int(number, 0, 10_000)
+    page = -1 if page is None else page
     if not 0 <= page < len(pages):
         await answer_stale(query, context.tr)
         return

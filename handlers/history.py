@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.browse import events_in_period, paginate
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, parse_int
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
@@ -98,8 +98,9 @@ async def history_button(update: Update, context: BotContext) -> None:
     assert query is not None
     fields = HISTORY.unpack(query.data, 2)
     page = None
-    if fields and fields[0].isdigit() and fields[1].isdigit():
-        page = render_page(context, int(fields[0]), int(fields[1]))
+    numbers = [parse_int(f, 0, 2**31) for f in fields] if fields else []
+    if len(numbers) == 2 and numbers[0] is not None and numbers[1] is not None:
+        page = render_page(context, numbers[0], numbers[1])
     if page is None:
         await answer_stale(query, context.tr)
         return

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, InlineQueryHandler, MessageHandler, filters
 
 from bot.browse import chat_today, upcoming
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, parse_int
 from bot.content.kinds import SHOWN, item_description, item_title, render_item
 from bot.context import BotContext
 from bot.features import Command, Feature
@@ -86,7 +86,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     content = context.services.content.current
     username = context.bot.username
     text = query.query.strip()
-    offset = int(query.offset) if query.offset.isdigit() else 0
+    offset = parse_int(query.offset, 0, 10_000) or 0
     items = (
         (await search_items(context, text))[0]
         if text
@@ -210,12 +210,13 @@ async def more_results(update: Update, context: BotContext) -> None:
     message = query.message
     kept = _kept_queries(context) if context.chat_data is not None else {}
     text = kept.get(message.message_id) if isinstance(message, Message) else None
-    if fields is None or not fields[0].isdigit() or text is None:
+    start = parse_int(fields[0], 0, 10_000) if fields else None
+    if start is None or text is None:
         await answer_stale(query, context.tr)
         return
     await query.answer()
     items, corrected = await search_items(context, text)
-    offset = min(int(fields[0]), max(len(items) - 1, 0)) // CHAT_RESULTS * CHAT_RESULTS
+    offset = min(start, max(len(items) - 1, 0)) // CHAT_RESULTS * CHAT_RESULTS
     if not items:
         await respond(update, nothing_found(context.tr, text), edit=True)
         return

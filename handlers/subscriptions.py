@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.callbacks import MENU, CallbackData
+from bot.callbacks import MENU, CallbackData, parse_int
 from bot.chat_settings import change_timezone
 from bot.context import BotContext
 from bot.features import Command, Feature
@@ -244,15 +244,15 @@ async def settings_button(update: Update, context: BotContext) -> None:
         await db.changes.set_subscription(chat_id, value, not subscribed)
         if not subscribed and value == "reminders":
             await queue_reminders(context.services, only_chat=chat_id)
-    elif what == "hour" and value.isdigit() and 0 <= int(value) <= 23:
-        if (await db.settings.get_settings(chat_id)).reminder_hour == int(value):
+    elif what == "hour" and (hour := parse_int(value, 0, 23)) is not None:
+        if (await db.settings.get_settings(chat_id)).reminder_hour == hour:
             await query.answer(
                 context.tr.pgettext("settings", "Reminders already come at {hour}:00.").format(
-                    hour=f"{int(value):02d}"
+                    hour=f"{hour:02d}"
                 )
             )
             return
-        await db.changes.update_settings(chat_id, reminder_hour=int(value))
+        await db.changes.update_settings(chat_id, reminder_hour=hour)
     elif what == "silent" and value in ("0", "1"):
         await db.changes.update_settings(chat_id, silent=value == "1")
     elif what == "lang" and value in LANGUAGES:

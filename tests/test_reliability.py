@@ -5,6 +5,7 @@ an answer."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 import threading
@@ -37,7 +38,9 @@ CALLBACK_PREFIXES = [
     "bc:stop:",
     "ch:",
 ]
-text_chars = st.characters(exclude_categories=("Cs",))  # lone surrogates are not valid JSON text
+# Lone surrogates included: valid in JSON ("\udfff"), not in UTF-8; the bot must cope.
+text_chars = st.characters()
+query_ids = itertools.count(1)  # Telegram takes one answer per query id
 
 
 class ErrorLog(logging.Handler):
@@ -88,8 +91,8 @@ def errors() -> Iterator[ErrorLog]:
 fuzz_count = {"cases": 0}
 
 
-def user_dict(user_id: int, lang: str | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "F"}
+def user_dict(user_id: int, lang: str | None, name: str = "F") -> dict[str, Any]:
+    data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": name or "F"}
     if lang is not None:
         data["language_code"] = lang
     return data
@@ -131,6 +134,14 @@ callback_data = st.one_of(
             "facts:topics",
             "cmd:help",
             "bc:stop:x",
+            "bc:stop:²",
+            "hist:²:0",
+            "hist:0:①",
+            "set:hour:²",
+            "set:tz:①",
+            "facts:peace:²",
+            "ch:topic:²:news",
+            "cmd:\udfff",
         ]
     ),
 )
@@ -157,7 +168,7 @@ def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
             ]
         )
     )
-    user = user_dict(user_id, lang)
+    user = user_dict(user_id, lang, draw(st.sampled_from(["F", "\udfffname", "A\ud800"])))
     private = {"id": user_id, "type": "private", "first_name": "F"}
     if kind in ("message", "edited", "no_from", "group"):
         text = draw(message_text)
@@ -190,7 +201,7 @@ def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
             kind,
             {
                 "callback_query": {
-                    "id": "1",
+                    "id": str(next(query_ids)),
                     "from": user,
                     "message": message,
                     "chat_instance": "1",
@@ -204,10 +215,12 @@ def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
             kind,
             {
                 "inline_query": {
-                    "id": "1",
+                    "id": str(next(query_ids)),
                     "from": user,
                     "query": draw(st.text(text_chars, max_size=256)),
-                    "offset": draw(st.sampled_from(["", "20", "x", "-5", "999999"])),
+                    "offset": draw(
+                        st.sampled_from(["", "20", "x", "-5", "999999", "①", "²", "٣", "\udfff"])
+                    ),
                 }
             },
             None,
