@@ -1,0 +1,447 @@
+"""The sandbox user and what they can do: talk in their private chat or a group, press
+buttons, use inline mode, move the clock; after each input the transcript shows all that
+arrived in the user's chats, replies and pushes alike, once the bot has settled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import re
+import sys
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from bot.config import Config
+from fakegram.harness import ChatUser, Harness
+from fakegram.protocol import BOT_ID
+from fakegram.records import Call, FakeUser
+from fakegram.sandbox.render import (
+    INDENT,
+    Style,
+    button_line,
+    html_to_terminal,
+    indent,
+    message_body,
+)
+from fakegram.sandbox.terminal import LineReader, Quit
+from fakegram.server import FakeBotAPI
+from fakegram.telegram_html import html_to_text
+
+SANDBOX_USER_ID = 1001
+GROUP_ID = -1001000000001
+GROUP_TITLE = "Sandbox group"
+CHANNEL_ID = -1001000000002
+CHANNEL_USERNAME = "sandbox_news"
+CHANNEL_TITLE = "Sandbox news"
+SHUTDOWN_GRACE = 0.7  # seconds: Ctrl-C must end the sandbox within a second
+
+HELP = """\
+Sandbox: you are chatting with the real bot on a fake Telegram. Type /start.
+  a number        presses that button of the newest message (or picks an inline result)
+  #3, [label]     presses button 3, or the one whose label contains the text
+  @ glaciers      inline mode (or /inline glaciers); @more: the next page
+  /as group       a group where you are admin; /as member: a plain member; /as private
+  > text          in a group: reply to the bot's newest message
+  /clock 2027-03-02 08:59   move the clock (also +1h, +1d, 09:00); /clock shows it
+  /sandbox        this help; Ctrl-D or Ctrl-C quits
+Anything else is a message to the bot ("1997" searches for 1997)."""
+
+T = TypeVar("T")
+
+
+@dataclass
+class Pick:
+    """One numbered thing on screen: a button (of a message) or an inline result."""
+
+    button: dict[str, Any] | None = None
+    message: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class Inline:
+    query: str
+    next_offset: str = ""
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Session:
+    def __init__(self, harness: Harness, user: FakeUser, style: Style, out: TextIO) -> None:
+        self.harness = harness
+        self.api: FakeBotAPI = harness.api
+        self.style = style
+        self.out = out
+        self.private = ChatUser(harness, user)
+        self.group = ChatUser(harness, user, self.api.group_chat(GROUP_ID, GROUP_TITLE))
+        self.in_group = False
+        self.group_joined = False
+        self.role = "administrator"
+        self.newest: list[Pick] = []  # what a bare number picks
+        self.numbered: list[Pick] = []  # what #n and [label] pick: the newest buttons shown
+        self.inline: Inline | None = None
+        self.shown = self.api.last_seq
+        self.posted: dict[int, dict[str, Any]] = {}  # the user's own messages sent via the bot
+
+    # -- where the user is --------------------------------------------------------------
+
+    @property
+    def chat_user(self) -> ChatUser:
+        return self.group if self.in_group else self.private
+
+    @property
+    def prompt(self) -> str:
+        if not self.in_group:
+            return "you> "
+        return "you [group, admin]> " if self.role == "administrator" else "you [group, member]> "
+
+    def chat_name(self, chat_id: int) -> str:
+        if chat_id == GROUP_ID:
+            return f"group {GROUP_TITLE}"
+        if chat_id == CHANNEL_ID:
+            return f"channel {CHANNEL_TITLE}"
+        return "private chat"
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def note(self, text: str) -> None:
+        self.say(self.style.dim(f"({text})"))
+
+    # -- one input ----------------------------------------------------------------------
+
+    async def handle(self, line: str) -> None:
+        text = line.strip()
+        if not text:
+            return
+        command, _, rest = text.partition(" ")
+        rest = rest.strip()
+        if command == "/sandbox":
+            self.say(HELP)
+        elif command == "/as":
+            await self.switch(rest)
+        elif command == "/clock":
+            await self.clock(rest)
+        elif text == "@more":
+            await self.more()
+        elif command in ("/inline", "@", f"@{self.api.username}"):
+            await self.run_inline(rest)
+        elif text.startswith(">") and self.in_group:
+            await self.reply_in_group(text[1:].strip())
+        elif (pick := self.picked(text)) is not None:
+            await self.use(pick)
+        elif re.fullmatch(r"#\d+|\[.+\]", text):
+            self.note(f"there is no button {text} on screen")
+        else:
+            await self.send(text)
+
+    def picked(self, text: str) -> Pick | None:
+        """A bare number only when the newest message offers it; #n and [label] always
+        mean a button (of the newest message that has buttons)."""
+        if text.isdigit() and 1 <= int(text) <= len(self.newest):
+            return self.newest[int(text) - 1]
+        if re.fullmatch(r"#\d+", text):
+            index = int(text[1:]) - 1
+            return self.numbered[index] if 0 <= index < len(self.numbered) else None
+        if len(text) > 2 and text.startswith("[") and text.endswith("]"):
+            wanted = text[1:-1]
+            return next((p for p in self.numbered if p.button and wanted in p.button["text"]), None)
+        return None
+
+    async def send(self, text: str, reply_to: dict[str, Any] | None = None) -> None:
+        user = self.chat_user
+        update_id = self.api.message_update(user.user, text, user.chat, reply_to=reply_to)
+        await self.after_update(update_id)
+
+    async def reply_in_group(self, text: str) -> None:
+        mine = [
+            m
+            for (chat_id, _), m in self.api.state.messages.items()
+            if chat_id == GROUP_ID and m.get("from", {}).get("id") == BOT_ID
+        ]
+        if not mine or not text:
+            self.note("nothing of the bot's to reply to here" if text else "reply with what?")
+            return
+        await self.send(text, reply_to=max(mine, key=lambda m: m["message_id"]))
+
+    async def use(self, pick: Pick) -> None:
+        if pick.result is not None:
+            await self.choose(pick.result)
+            return
+        button, message = pick.button or {}, pick.message or {}
+        if "callback_data" in button:
+            update_id = self.api.callback_update(
+                self.chat_user.user, message, button["callback_data"]
+            )
+            await self.after_update(update_id)
+        elif button.get("url"):
+            await self.open_link(button["url"])
+        elif "switch_inline_query_current_chat" in button:
+            await self.run_inline(button["switch_inline_query_current_chat"])
+        elif "switch_inline_query" in button:
+            await self.run_inline(button["switch_inline_query"])
+        else:
+            self.note("this button does nothing in the sandbox")
+
+    async def open_link(self, url: str) -> None:
+        """A link to the bot opens its private chat (with /start and the link's parameter,
+        as Telegram does); other links are only shown."""
+        own = re.fullmatch(rf"https://t\.me/{re.escape(self.api.username)}(?:\?start=(\S+))?", url)
+        if own is None:
+            self.note(f"a link to {url}: open it in a browser; the sandbox stays offline")
+            return
+        self.note(f"{url} opens your private chat with @{self.api.username}")
+        self.in_group = False
+        await self.send(f"/start {own.group(1)}" if own.group(1) else "/start")
+
+    async def after_update(self, update_id: int, *, quiet: bool = False) -> None:
+        before = self.harness.bot_tasks()
+        await self.api.wait_done(update_id)
+        await self.show(before, quiet=quiet)
+
+    # -- chats ----------------------------------------------------------------------------
+
+    async def switch(self, where: str) -> None:
+        if where == "private":
+            self.in_group = False
+            self.note("in your private chat with the bot")
+            self.newest = []
+            return
+        if where not in ("group", "member"):
+            self.note("/as private, /as group (you are its admin) or /as member")
+            return
+        self.role = "administrator" if where == "group" else "member"
+        self.api.state.members[(GROUP_ID, self.private.user.id)] = self.role
+        self.in_group = True
+        self.newest = []
+        role = "its admin" if where == "group" else "a member, not an admin"
+        self.note(f"in the group «{GROUP_TITLE}», as {role}")
+        if not self.group_joined:  # the bot is added to the group: it is told so
+            self.group_joined = True
+            update_id = self.api.member_update(self.group.user, self.group.chat, "left", "member")
+            await self.after_update(update_id, quiet=True)
+
+    # -- inline mode ------------------------------------------------------------------------
+
+    async def run_inline(self, query: str, offset: str = "") -> None:
+        chat_type = "supergroup" if self.in_group else "sender"
+        before = self.harness.bot_tasks()
+        answer = await self.chat_user.inline(query, offset, chat_type)
+        await self.show(before, quiet=True)
+        results = answer.get("results") or []
+        self.inline = Inline(query, answer.get("next_offset") or "", results)
+        first = int(offset) + 1 if offset.isdigit() else 1
+        shown = f"{first}–{first + len(results) - 1}" if results else "none"
+        more = ", @more for the next page" if self.inline.next_offset else ""
+        title = f"@{self.api.username} {query}".rstrip()
+        self.say(f"inline ({title}): results {shown}{more}")
+        self.newest = []
+        for number, result in enumerate(results, start=1):
+            self.newest.append(Pick(result=result))
+            line = f"{INDENT}[{number}] {self.style.bold(str(result.get('title', '')))}"
+            if result.get("description"):
+                line += f"\n{INDENT}    {result['description']}"
+            self.say(line)
+
+    async def more(self) -> None:
+        if self.inline is None or not self.inline.next_offset:
+            self.note("no more inline results")
+            return
+        await self.run_inline(self.inline.query, self.inline.next_offset)
+
+    async def choose(self, result: dict[str, Any]) -> None:
+        """Post the chosen result into the chat, as the user's message "via @bot"."""
+        content = result.get("input_message_content") or {}
+        html = str(content.get("message_text", ""))
+        visible = html_to_text(html) if content.get("parse_mode") == "HTML" else html
+        user = self.chat_user
+        via = {"id": BOT_ID, "is_bot": True, "first_name": "UN", "username": self.api.username}
+        extra: dict[str, Any] = {"via_bot": via}
+        if result.get("reply_markup"):
+            extra["reply_markup"] = result["reply_markup"]
+        query = self.inline.query if self.inline else ""
+        before = self.harness.bot_tasks()
+        update_id = self.api.message_update(user.user, visible, user.chat, extra=extra)
+        message = self.api.state.updates[-1]["message"]
+        body = html_to_terminal(html, self.style) if content.get("parse_mode") else html
+        self.say(f"you (via @{self.api.username})> {indent(body)}")
+        self.list_buttons(message)
+        await self.api.wait_done(update_id)
+        if "chosen_inline_result" in self.harness.allowed_updates:
+            await self.api.wait_done(
+                self.api.chosen_inline_update(user.user, str(result.get("id")), query)
+            )
+        await self.show(before)
+
+    # -- the clock --------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return self.harness.services.now()
+
+    async def clock(self, when: str) -> None:
+        if when:
+            target = parse_clock(when, self.now())
+            if target is None:
+                self.note("/clock 2027-03-02 08:59, /clock 09:00, /clock +1h or +1d")
+                return
+            before = self.harness.bot_tasks()
+            await self.harness.travel_to(target)
+            self.note(f"the clock is now {clock_text(self.now())}")
+            await self.show(before, quiet=True)
+            return
+        state = "set by /clock" if self.harness.now_fixed else "running"
+        self.note(f"the clock: {clock_text(self.now())} ({state})")
+
+    # -- what arrived -----------------------------------------------------------------------
+
+    async def show(self, before: set[asyncio.Task[Any]], *, quiet: bool = False) -> None:
+        """Everything the user's chats received since the last input, in order."""
+        await self.harness.settle(before)
+        calls = [c for c in self.api.calls(after=self.shown) if self.visible(c)]
+        self.shown = self.api.last_seq
+        pushed = await self.harness.pushed() if calls else set()
+        lines: list[str] = []
+        for call in calls:
+            lines += self.render(call, pushed)
+        if not lines and not quiet:
+            lines.append("bot> (no answer)")
+        if lines:
+            self.say("\n".join(lines))
+
+    def visible(self, call: Call) -> bool:
+        if call.error is not None or call.method == "sendChatAction":
+            return False
+        if call.method == "answerCallbackQuery":
+            return bool(call.params.get("text"))
+        chat_id = call.params.get("chat_id")
+        chats = (self.private.chat_id, GROUP_ID, CHANNEL_ID)
+        return chat_id in chats and call.method.startswith(("send", "edit", "delete"))
+
+    def render(self, call: Call, pushed: set[tuple[int, int]]) -> list[str]:
+        if call.method == "answerCallbackQuery":
+            tag = "alert" if call.params.get("show_alert") else "notice"
+            return [f"bot ({tag})> {indent(str(call.params.get('text', '')))}"]
+        chat_id = int(call.params["chat_id"])
+        here = chat_id == self.chat_user.chat_id
+        if call.method == "deleteMessage":
+            return [self.style.dim("(the bot deleted one of its messages)")]
+        message = call.result if isinstance(call.result, dict) else {}
+        tags = ["edited"] if call.method.startswith("edit") else []
+        if (chat_id, message.get("message_id")) in pushed:
+            tags.append("push")
+        if not here:
+            tags.append(f"in {self.chat_name(chat_id)}")
+        prefix = f"bot ({', '.join(tags)})> " if tags else "bot> "
+        caption = call.params.get("caption")
+        if caption and call.params.get("parse_mode") == "HTML":
+            body = html_to_terminal(str(caption), self.style)
+        else:
+            body = message_body(message, self.style)
+        lines = [prefix + indent(body)] if body else [prefix.rstrip()]
+        sent = message.get("document") or (message.get("photo") or [None])[-1]
+        if sent:
+            path = self.api.state.files.get(sent["file_id"])
+            lines.append(f"{INDENT}[file saved: {path}]" if path else f"{INDENT}[file]")
+        if here:
+            lines += self.list_buttons(message, quiet=True)
+        elif message.get("reply_markup"):
+            lines.append(f"{INDENT}(buttons: /as {'group' if chat_id == GROUP_ID else 'private'})")
+        return lines
+
+    def list_buttons(self, message: dict[str, Any], quiet: bool = False) -> list[str]:
+        """Number the message's buttons: it is now the newest message on screen."""
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        self.newest = [Pick(button=b, message=message) for row in rows for b in row]
+        if self.newest:
+            self.numbered = self.newest
+        lines, first = [], 1
+        for row in rows:
+            lines.append(button_line(row, first))
+            first += len(row)
+        if not quiet:
+            for line in lines:
+                self.say(line)
+        return lines
+
+
+def parse_clock(text: str, now: dt.datetime) -> dt.datetime | None:
+    """ "2027-03-02 08:59", "2027-03-02", "09:00" (today) or "+1h", "+30m", "+2d", in the
+    bot's time zone (that of `now`)."""
+    relative = re.fullmatch(r"\+(\d+)([mhd])", text)
+    if relative:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[relative.group(2)]
+        return now + dt.timedelta(**{unit: int(relative.group(1))})
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).replace(tzinfo=now.tzinfo)
+        except ValueError:
+            continue
+    try:
+        hour = dt.datetime.strptime(text, "%H:%M")
+    except ValueError:
+        return None
+    return now.replace(hour=hour.hour, minute=hour.minute, second=0, microsecond=0)
+
+
+def clock_text(when: dt.datetime) -> str:
+    return f"{when:%A %d %B %Y, %H:%M}, {when.tzinfo}"
+
+
+async def _unless_interrupted(reader: LineReader, work: Awaitable[T]) -> T:
+    """Ctrl-C ends the sandbox even while the bot is still busy."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(reader.interrupted.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if not task.done():
+        task.cancel()
+        raise Quit
+    return task.result()
+
+
+async def run_sandbox(
+    config: Config,
+    telegram_language: str | None,
+    files_dir: Path,
+    stream: TextIO = sys.stdin,
+    *,
+    staff: bool = False,
+    clock: dt.datetime | None = None,
+) -> int:
+    data_dir = Path(config.database_path).parent
+    reader = LineReader(stream, history=data_dir / "sandbox-history")
+    style = Style(ansi=sys.stdout.isatty())
+    api = FakeBotAPI(files_dir=files_dir)
+    api.add_channel(CHANNEL_USERNAME, CHANNEL_ID, CHANNEL_TITLE, bot_can_post=True)
+    admins = config.admin_ids | {SANDBOX_USER_ID} if staff else config.admin_ids
+    harness = Harness(data_dir, config=config, api=api, admin_ids=admins)
+    if clock is not None:
+        harness.set_now(clock.replace(tzinfo=clock.tzinfo or config.timezone))
+    user = FakeUser(SANDBOX_USER_ID, "Sandbox", telegram_language)
+    await harness.__aenter__()
+    try:
+        session = Session(harness, user, style, sys.stdout)
+        with reader.active():
+            if reader.interactive:
+                session.say(
+                    HELP + ("\nYou are staff: /post, /broadcasts, /stats …" if staff else "")
+                )
+            while True:
+                try:
+                    line = await reader.read(session.prompt)
+                    if not reader.interactive:
+                        session.say(session.prompt + line)
+                    await _unless_interrupted(reader, session.handle(line))
+                except Quit:
+                    break
+    finally:
+        if reader.interactive:
+            print(flush=True)
+        # The process ends soon anyway: SQLite keeps what was committed.
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(harness.__aexit__(None, None, None), SHUTDOWN_GRACE)
+    return 0
