@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import html
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from handlers import FEATURES
 
 DONE_GROUP = 1_000_000
 BOT_CODE = tuple(str(Path(__file__).resolve().parent.parent / d) for d in ("bot", "handlers"))
+SENDER_TASK = "outbox-sender"  # the sender's loop, which runs as long as the bot
 # The bot's HTTP layer: every request passes through it, the long poll for updates too.
 TRANSPORT = str(Path(__file__).resolve().parent.parent / "bot" / "health.py")
 
@@ -263,9 +265,27 @@ class Harness:
         self.set_now(when)
         await queue_reminders(self.services)
 
+    @contextlib.asynccontextmanager
+    async def pushes_held(self) -> AsyncIterator[None]:
+        """No push goes out inside: the outbox sender is stopped, then started again (the
+        sandbox shows an input's replies, then its pushes, in the same order every time)."""
+        sender = self.services.sender
+        if sender is None or not sender.running:
+            yield
+            return
+        await sender.stop()
+        try:
+            yield
+        finally:
+            await sender.start()
+
     def bot_tasks(self) -> set[asyncio.Task[Any]]:
         """The running tasks whose code is the bot's own (its handlers, its sender)."""
-        return {task for task in asyncio.all_tasks() if _runs_bot_code(task)}
+        return {
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name() != SENDER_TASK and _runs_bot_code(task)
+        }
 
     async def settle(self, before: set[asyncio.Task[Any]], timeout: float = 10.0) -> None:
         """Wait (up to `timeout`) until what the bot started since `before` is over: the

@@ -73,12 +73,16 @@ def html_to_terminal(html: str, style: Style) -> str:
     return "".join(parser.out)
 
 
-def message_body(message: dict[str, Any], style: Style) -> str:
-    """A message's text or caption with its formatting; plain text when it had none."""
-    html = message.get("html")
-    if html:
-        return html_to_terminal(html, style)
-    return str(message.get("text") or message.get("caption") or "")
+def call_body(params: dict[str, Any], message: dict[str, Any], style: Style) -> str:
+    """The text or caption a call sent, with its formatting (from the call itself: the
+    stored message may have been edited since); for a change of buttons only, the text the
+    message has."""
+    text = params.get("text") or params.get("caption")
+    if text is None:
+        return html_to_terminal(str(message["html"]), style) if message.get("html") else ""
+    if params.get("parse_mode") == "HTML":
+        return html_to_terminal(str(text), style)
+    return str(text)
 
 
 def button_line(row: list[dict[str, Any]], first: int) -> str:

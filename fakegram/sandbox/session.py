@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 import re
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -22,9 +22,9 @@ from fakegram.sandbox.render import (
     INDENT,
     Style,
     button_line,
+    call_body,
     html_to_terminal,
     indent,
-    message_body,
 )
 from fakegram.sandbox.terminal import LineReader, Quit
 from fakegram.server import FakeBotAPI
@@ -152,8 +152,9 @@ class Session:
 
     async def send(self, text: str, reply_to: dict[str, Any] | None = None) -> None:
         user = self.chat_user
-        update_id = self.api.message_update(user.user, text, user.chat, reply_to=reply_to)
-        await self.after_update(update_id)
+        await self.updates(
+            lambda: self.api.message_update(user.user, text, user.chat, reply_to=reply_to)
+        )
 
     async def reply_in_group(self, text: str) -> None:
         mine = [
@@ -172,10 +173,8 @@ class Session:
             return
         button, message = pick.button or {}, pick.message or {}
         if "callback_data" in button:
-            update_id = self.api.callback_update(
-                self.chat_user.user, message, button["callback_data"]
-            )
-            await self.after_update(update_id)
+            data = button["callback_data"]
+            await self.updates(lambda: self.api.callback_update(self.chat_user.user, message, data))
         elif button.get("url"):
             await self.open_link(button["url"])
         elif "switch_inline_query_current_chat" in button:
@@ -196,9 +195,13 @@ class Session:
         self.in_group = False
         await self.send(f"/start {own.group(1)}" if own.group(1) else "/start")
 
-    async def after_update(self, update_id: int, *, quiet: bool = False) -> None:
+    async def updates(self, *make: Callable[[], int], quiet: bool = False) -> None:
+        """Inject updates one by one, each handled in full, then show what arrived. Pushes
+        wait until the updates are handled: the same transcript every time."""
         before = self.harness.bot_tasks()
-        await self.api.wait_done(update_id)
+        async with self.harness.pushes_held():
+            for inject in make:
+                await self.api.wait_done(inject())
         await self.show(before, quiet=quiet)
 
     # -- chats ----------------------------------------------------------------------------
@@ -220,15 +223,18 @@ class Session:
         self.note(f"in the group «{GROUP_TITLE}», as {role}")
         if not self.group_joined:  # the bot is added to the group: it is told so
             self.group_joined = True
-            update_id = self.api.member_update(self.group.user, self.group.chat, "left", "member")
-            await self.after_update(update_id, quiet=True)
+            group = self.group
+            await self.updates(
+                lambda: self.api.member_update(group.user, group.chat, "left", "member"), quiet=True
+            )
 
     # -- inline mode ------------------------------------------------------------------------
 
     async def run_inline(self, query: str, offset: str = "") -> None:
         chat_type = "supergroup" if self.in_group else "sender"
         before = self.harness.bot_tasks()
-        answer = await self.chat_user.inline(query, offset, chat_type)
+        async with self.harness.pushes_held():
+            answer = await self.chat_user.inline(query, offset, chat_type)
         await self.show(before, quiet=True)
         results = answer.get("results") or []
         self.inline = Inline(query, answer.get("next_offset") or "", results)
@@ -262,18 +268,19 @@ class Session:
         if result.get("reply_markup"):
             extra["reply_markup"] = result["reply_markup"]
         query = self.inline.query if self.inline else ""
-        before = self.harness.bot_tasks()
-        update_id = self.api.message_update(user.user, visible, user.chat, extra=extra)
-        message = self.api.state.updates[-1]["message"]
         body = html_to_terminal(html, self.style) if content.get("parse_mode") else html
         self.say(f"you (via @{self.api.username})> {indent(body)}")
-        self.list_buttons(message)
-        await self.api.wait_done(update_id)
-        if "chosen_inline_result" in self.harness.allowed_updates:
-            await self.api.wait_done(
-                self.api.chosen_inline_update(user.user, str(result.get("id")), query)
-            )
-        await self.show(before)
+
+        def post() -> int:
+            update_id = self.api.message_update(user.user, visible, user.chat, extra=extra)
+            self.list_buttons(self.api.state.updates[-1]["message"])
+            return update_id
+
+        def chosen() -> int:  # only for a bot that asks for these (allowed_updates)
+            return self.api.chosen_inline_update(user.user, str(result.get("id")), query)
+
+        asks = "chosen_inline_result" in self.harness.allowed_updates
+        await self.updates(post, *((chosen,) if asks else ()))
 
     # -- the clock --------------------------------------------------------------------------
 
@@ -303,12 +310,28 @@ class Session:
         self.shown = self.api.last_seq
         pushed = await self.harness.pushed() if calls else set()
         lines: list[str] = []
-        for call in calls:
+        for call in self.in_order(calls, pushed):
             lines += self.render(call, pushed)
         if not lines and not quiet:
             lines.append("bot> (no answer)")
         if lines:
             self.say("\n".join(lines))
+
+    def in_order(self, calls: list[Call], pushed: set[tuple[int, int]]) -> list[Call]:
+        """As they were made, except that pushes sent together (one broadcast to several
+        chats, at the same moment) come in a fixed order of chats: private, group, channel."""
+        rank = {self.private.chat_id: 0, GROUP_ID: 1, CHANNEL_ID: 2}
+        ordered: list[Call] = []
+        run: list[Call] = []
+        for call in [*calls, None]:
+            if call is not None and _message_key(call) in pushed:
+                run.append(call)
+                continue
+            ordered += sorted(run, key=lambda c: rank.get(_message_key(c)[0], 3))
+            run = []
+            if call is not None:
+                ordered.append(call)
+        return ordered
 
     def visible(self, call: Call) -> bool:
         if call.error is not None or call.method == "sendChatAction":
@@ -334,19 +357,16 @@ class Session:
         if not here:
             tags.append(f"in {self.chat_name(chat_id)}")
         prefix = f"bot ({', '.join(tags)})> " if tags else "bot> "
-        caption = call.params.get("caption")
-        if caption and call.params.get("parse_mode") == "HTML":
-            body = html_to_terminal(str(caption), self.style)
-        else:
-            body = message_body(message, self.style)
+        body = call_body(call.params, message, self.style)
         lines = [prefix + indent(body)] if body else [prefix.rstrip()]
         sent = message.get("document") or (message.get("photo") or [None])[-1]
         if sent:
             path = self.api.state.files.get(sent["file_id"])
             lines.append(f"{INDENT}[file saved: {path}]" if path else f"{INDENT}[file]")
-        if here:
-            lines += self.list_buttons(message, quiet=True)
-        elif message.get("reply_markup"):
+        if here:  # the buttons as this call set them, on the message they belong to
+            markup = call.params.get("reply_markup") or {}
+            lines += self.list_buttons({**message, "reply_markup": markup}, quiet=True)
+        elif call.params.get("reply_markup"):
             lines.append(f"{INDENT}(buttons: /as {'group' if chat_id == GROUP_ID else 'private'})")
         return lines
 
@@ -364,6 +384,11 @@ class Session:
             for line in lines:
                 self.say(line)
         return lines
+
+
+def _message_key(call: Call) -> tuple[int, int]:
+    result = call.result if isinstance(call.result, dict) else {}
+    return int(call.params.get("chat_id") or 0), int(result.get("message_id") or 0)
 
 
 def parse_clock(text: str, now: dt.datetime) -> dt.datetime | None:
