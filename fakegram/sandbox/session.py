@@ -280,7 +280,7 @@ class Session:
             return self.api.chosen_inline_update(user.user, str(result.get("id")), query)
 
         asks = "chosen_inline_result" in self.harness.allowed_updates
-        await self.updates(post, *((chosen,) if asks else ()))
+        await self.updates(post, *((chosen,) if asks else ()), quiet=True)
 
     # -- the clock --------------------------------------------------------------------------
 
