@@ -36,6 +36,7 @@ GROUP_TITLE = "Sandbox group"
 CHANNEL_ID = -1001000000002
 CHANNEL_USERNAME = "sandbox_news"
 CHANNEL_TITLE = "Sandbox news"
+WATCH_EVERY = 0.5  # seconds: how soon a push shows while the user is typing
 SHUTDOWN_GRACE = 0.7  # seconds: Ctrl-C must end the sandbox within a second
 
 HELP = """\
@@ -317,6 +318,24 @@ class Session:
         if lines:
             self.say("\n".join(lines))
 
+    async def watch(self, reader: LineReader) -> None:
+        """On a terminal, what arrives while the user types (a reminder at its hour, with
+        the clock running) is shown above the prompt at once."""
+        while True:
+            await asyncio.sleep(WATCH_EVERY)
+            last = self.api.last_seq
+            calls = [c for c in self.api.calls(after=self.shown) if c.seq <= last]
+            self.shown = last
+            calls = [c for c in calls if self.visible(c)]
+            if not calls:
+                continue
+            pushed = await self.harness.pushed()
+            lines = [
+                line for call in self.in_order(calls, pushed) for line in self.render(call, pushed)
+            ]
+            self.out.write("\r\x1b[K" + "\n".join(lines) + "\n" + reader.redraw(self.prompt))
+            self.out.flush()
+
     def in_order(self, calls: list[Call], pushed: set[tuple[int, int]]) -> list[Call]:
         """As they were made, except that pushes sent together (one broadcast to several
         chats, at the same moment) come in a fixed order of chats: private, group, channel."""
@@ -414,6 +433,17 @@ def clock_text(when: dt.datetime) -> str:
     return f"{when:%A %d %B %Y, %H:%M}, {when.tzinfo}"
 
 
+async def _next_line(reader: LineReader, session: Session) -> str:
+    """The user's next line; on a terminal, pushes show meanwhile (a script's transcript
+    has each answer after its input instead)."""
+    watcher = asyncio.ensure_future(session.watch(reader)) if reader.interactive else None
+    try:
+        return await reader.read(session.prompt)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
 async def _unless_interrupted(reader: LineReader, work: Awaitable[T]) -> T:
     """Ctrl-C ends the sandbox even while the bot is still busy."""
     task = asyncio.ensure_future(work)
@@ -457,7 +487,7 @@ async def run_sandbox(
                 )
             while True:
                 try:
-                    line = await reader.read(session.prompt)
+                    line = await _next_line(reader, session)
                     if not reader.interactive:
                         session.say(session.prompt + line)
                     await _unless_interrupted(reader, session.handle(line))

@@ -70,6 +70,11 @@ class LineReader:
             raise Quit
         return self._answer.result() or ""
 
+    def redraw(self, prompt: str) -> str:
+        """The prompt and what the user has typed so far, to show again after a push."""
+        readline = sys.modules.get("readline")
+        return prompt + (readline.get_line_buffer() if readline is not None else "")
+
     def _read_loop(self) -> None:
         while True:
             self._wanted.acquire()
