@@ -5,19 +5,16 @@ arrived in the user's chats, replies and pushes alike, once the bot has settled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import re
-import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
-from bot.config import Config
 from fakegram.harness import ChatUser, Harness
 from fakegram.protocol import BOT_ID
 from fakegram.records import Call, FakeUser
+from fakegram.sandbox.commands import HELP, clock_text, parse_clock
 from fakegram.sandbox.render import (
     INDENT,
     Style,
@@ -26,7 +23,7 @@ from fakegram.sandbox.render import (
     html_to_terminal,
     indent,
 )
-from fakegram.sandbox.terminal import LineReader, Quit
+from fakegram.sandbox.terminal import LineReader
 from fakegram.server import FakeBotAPI
 from fakegram.telegram_html import html_to_text
 
@@ -37,20 +34,6 @@ CHANNEL_ID = -1001000000002
 CHANNEL_USERNAME = "sandbox_news"
 CHANNEL_TITLE = "Sandbox news"
 WATCH_EVERY = 0.5  # seconds: how soon a push shows while the user is typing
-SHUTDOWN_GRACE = 0.7  # seconds: Ctrl-C must end the sandbox within a second
-
-HELP = """\
-Sandbox: you are chatting with the real bot on a fake Telegram. Type /start.
-  a number        presses that button of the newest message (or picks an inline result)
-  #3, [label]     presses button 3, or the one whose label contains the text
-  @ glaciers      inline mode (or /inline glaciers); @more: the next page
-  /as group       a group where you are admin; /as member: a plain member; /as private
-  > text          in a group: reply to the bot's newest message
-  /clock 2027-03-02 08:59   move the clock (also +1h, +1d, 09:00); /clock shows it
-  /sandbox        this help; Ctrl-D or Ctrl-C quits
-Anything else is a message to the bot ("1997" searches for 1997)."""
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -408,95 +391,3 @@ class Session:
 def _message_key(call: Call) -> tuple[int, int]:
     result = call.result if isinstance(call.result, dict) else {}
     return int(call.params.get("chat_id") or 0), int(result.get("message_id") or 0)
-
-
-def parse_clock(text: str, now: dt.datetime) -> dt.datetime | None:
-    """ "2027-03-02 08:59", "2027-03-02", "09:00" (today) or "+1h", "+30m", "+2d", in the
-    bot's time zone (that of `now`)."""
-    relative = re.fullmatch(r"\+(\d+)([mhd])", text)
-    if relative:
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[relative.group(2)]
-        return now + dt.timedelta(**{unit: int(relative.group(1))})
-    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, pattern).replace(tzinfo=now.tzinfo)
-        except ValueError:
-            continue
-    try:
-        hour = dt.datetime.strptime(text, "%H:%M")
-    except ValueError:
-        return None
-    return now.replace(hour=hour.hour, minute=hour.minute, second=0, microsecond=0)
-
-
-def clock_text(when: dt.datetime) -> str:
-    return f"{when:%A %d %B %Y, %H:%M}, {when.tzinfo}"
-
-
-async def _next_line(reader: LineReader, session: Session) -> str:
-    """The user's next line; on a terminal, pushes show meanwhile (a script's transcript
-    has each answer after its input instead)."""
-    watcher = asyncio.ensure_future(session.watch(reader)) if reader.interactive else None
-    try:
-        return await reader.read(session.prompt)
-    finally:
-        if watcher is not None:
-            watcher.cancel()
-
-
-async def _unless_interrupted(reader: LineReader, work: Awaitable[T]) -> T:
-    """Ctrl-C ends the sandbox even while the bot is still busy."""
-    task = asyncio.ensure_future(work)
-    stop = asyncio.ensure_future(reader.interrupted.wait())
-    try:
-        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stop.cancel()
-    if not task.done():
-        task.cancel()
-        raise Quit
-    return task.result()
-
-
-async def run_sandbox(
-    config: Config,
-    telegram_language: str | None,
-    files_dir: Path,
-    stream: TextIO = sys.stdin,
-    *,
-    staff: bool = False,
-    clock: dt.datetime | None = None,
-) -> int:
-    data_dir = Path(config.database_path).parent
-    reader = LineReader(stream, history=data_dir / "sandbox-history")
-    style = Style(ansi=sys.stdout.isatty())
-    api = FakeBotAPI(files_dir=files_dir)
-    api.add_channel(CHANNEL_USERNAME, CHANNEL_ID, CHANNEL_TITLE, bot_can_post=True)
-    admins = config.admin_ids | {SANDBOX_USER_ID} if staff else config.admin_ids
-    harness = Harness(data_dir, config=config, api=api, admin_ids=admins)
-    if clock is not None:
-        harness.set_now(clock.replace(tzinfo=clock.tzinfo or config.timezone))
-    user = FakeUser(SANDBOX_USER_ID, "Sandbox", telegram_language)
-    await harness.__aenter__()
-    try:
-        session = Session(harness, user, style, sys.stdout)
-        with reader.active():
-            if reader.interactive:
-                session.say(
-                    HELP + ("\nYou are staff: /post, /broadcasts, /stats …" if staff else "")
-                )
-            while True:
-                try:
-                    line = await _next_line(reader, session)
-                    if not reader.interactive:
-                        session.say(session.prompt + line)
-                    await _unless_interrupted(reader, session.handle(line))
-                except Quit:
-                    break
-    finally:
-        if reader.interactive:
-            print(flush=True)
-        # The process ends soon anyway: SQLite keeps what was committed.
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(harness.__aexit__(None, None, None), SHUTDOWN_GRACE)
-    return 0
