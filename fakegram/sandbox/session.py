@@ -8,7 +8,7 @@ import asyncio
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from fakegram.harness import ChatUser, Harness
@@ -47,12 +47,15 @@ class Pick:
 
 @dataclass
 class Inline:
+    """The last inline query: @more asks for its next page."""
+
     query: str
     next_offset: str = ""
-    results: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Session:
+    """The sandbox user (one Telegram user) in their private chat or the sandbox group."""
+
     def __init__(self, harness: Harness, user: FakeUser, style: Style, out: TextIO) -> None:
         self.harness = harness
         self.api: FakeBotAPI = harness.api
@@ -67,7 +70,6 @@ class Session:
         self.numbered: list[Pick] = []  # what #n and [label] pick: the newest buttons shown
         self.inline: Inline | None = None
         self.shown = self.api.last_seq
-        self.posted: dict[int, dict[str, Any]] = {}  # the user's own messages sent via the bot
 
     # -- where the user is --------------------------------------------------------------
 
@@ -221,7 +223,7 @@ class Session:
             answer = await self.chat_user.inline(query, offset, chat_type)
         await self.show(before, quiet=True)
         results = answer.get("results") or []
-        self.inline = Inline(query, answer.get("next_offset") or "", results)
+        self.inline = Inline(query, answer.get("next_offset") or "")
         first = int(offset) + 1 if offset.isdigit() else 1
         shown = f"{first}–{first + len(results) - 1}" if results else "none"
         more = ", @more for the next page" if self.inline.next_offset else ""
