@@ -33,6 +33,7 @@ GROUP_TITLE = "Sandbox group"
 CHANNEL_ID = -1001000000002
 CHANNEL_USERNAME = "sandbox_news"
 CHANNEL_TITLE = "Sandbox news"
+SETTLE_TIMEOUT = 5.0  # seconds at most to wait for the bot after an input
 WATCH_EVERY = 0.5  # seconds: how soon a push shows while the user is typing
 
 
@@ -282,6 +283,9 @@ class Session:
             before = self.harness.bot_tasks()
             await self.harness.travel_to(target)
             self.note(f"the clock is now {clock_text(self.now())}")
+            if target < dt.datetime.now(dt.UTC):
+                # The outbox dates news by the real clock (bot/storage): it waits for it.
+                self.note("before the real time: news posted now waits until the clock passes it")
             await self.show(before, quiet=True)
             return
         state = "set by /clock" if self.harness.now_fixed else "running"
@@ -291,7 +295,7 @@ class Session:
 
     async def show(self, before: set[asyncio.Task[Any]], *, quiet: bool = False) -> None:
         """Everything the user's chats received since the last input, in order."""
-        await self.harness.settle(before)
+        await self.harness.settle(before, timeout=SETTLE_TIMEOUT)
         calls = [c for c in self.api.calls(after=self.shown) if self.visible(c)]
         self.shown = self.api.last_seq
         pushed = await self.harness.pushed() if calls else set()
