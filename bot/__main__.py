@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -61,9 +62,33 @@ def _parser() -> argparse.ArgumentParser:
         default="en",
         help="the language code your fake Telegram app reports (default: en)",
     )
+    sandbox.add_argument(
+        "--staff", action="store_true", help="you are staff (/post, /broadcasts, /stats, …)"
+    )
+    sandbox.add_argument(
+        "--clock",
+        metavar="'YYYY-MM-DD HH:MM'",
+        type=_clock,
+        help="start with the clock set to this time (the bot's time zone); see /clock",
+    )
+    sandbox.add_argument(
+        "--files-dir",
+        type=Path,
+        default=Path("sandbox-files"),
+        help="where pictures and documents the bot sends are saved (default: sandbox-files)",
+    )
     check = sub.add_parser("check-content", help="validate content/ and print counts")
     check.add_argument("--content-dir", type=Path, default=CONTENT_DIR)
     return parser
+
+
+def _clock(text: str) -> dt.datetime:
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a time like 2027-03-02 08:59: {text!r}")
 
 
 def _fail(lines: Sequence[str], code: int = EXIT_USAGE) -> int:
@@ -114,8 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "DATABASE_PATH" not in os.environ:
             config = replace(config, database_path=Path("data") / "sandbox.sqlite3")
         try:
-            files_dir = Path("sandbox-files").resolve()  # pictures and documents the bot sends
-            return run_async(run_sandbox(config, args.telegram_language, files_dir))
+            return run_async(
+                run_sandbox(
+                    config,
+                    args.telegram_language,
+                    args.files_dir.resolve(),
+                    staff=args.staff,
+                    clock=args.clock,
+                )
+            )
         except KeyboardInterrupt:
             return 0
     if command == "health":

@@ -7,9 +7,12 @@ is finished", so a test knows exactly which replies an update produced.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import html
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,11 +20,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.app import BotApp, build_application
+from bot.app import ALLOWED_UPDATES, BotApp, build_application
 from bot.config import Config
 from bot.content.model import CONTENT_DIR
 from bot.context import SERVICES_KEY, Services
 from bot.features import Feature
+from bot.reminders import queue_reminders
+from bot.storage.chats import PUSH_TOPICS
 from bot.webhook import WebhookServer
 from fakegram.protocol import FAKE_TOKEN
 from fakegram.records import Call, FakeUser
@@ -29,6 +34,10 @@ from fakegram.server import FakeBotAPI
 from handlers import FEATURES
 
 DONE_GROUP = 1_000_000
+BOT_CODE = tuple(str(Path(__file__).resolve().parent.parent / d) for d in ("bot", "handlers"))
+SENDER_TASK = "outbox-sender"  # the sender's loop, which runs as long as the bot
+# The bot's HTTP layer: every request passes through it, the long poll for updates too.
+TRANSPORT = str(Path(__file__).resolve().parent.parent / "bot" / "health.py")
 
 
 @dataclass
@@ -125,9 +134,11 @@ class ChatUser:
         update_id = self.harness.api.callback_update(self.user, message, data)
         return await self.harness.collect(update_id, after, self.chat_id)
 
-    async def inline(self, query: str, offset: str = "") -> dict[str, Any]:
+    async def inline(
+        self, query: str, offset: str = "", chat_type: str = "sender"
+    ) -> dict[str, Any]:
         after = self.harness.api.last_seq
-        update_id = self.harness.api.inline_update(self.user, query, offset)
+        update_id = self.harness.api.inline_update(self.user, query, offset, chat_type)
         await self.harness.api.wait_done(update_id)
         answers = self.harness.api.calls("answerInlineQuery", after=after)
         if not answers:
@@ -159,6 +170,8 @@ class Harness:
         self.app: BotApp | None = None
         self._next_user_id = 1000
         self._now: dt.datetime | None = None
+        # What the bot asks Telegram for, as `python -m bot run` does.
+        self.allowed_updates: tuple[str, ...] = ALLOWED_UPDATES
 
     @property
     def config(self) -> Config:
@@ -201,13 +214,19 @@ class Harness:
         await app.start()
         assert app.updater is not None
         if self.webhook_secret is None:
-            await app.updater.start_polling(poll_interval=0.0, timeout=5)
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=5, allowed_updates=list(self.allowed_updates)
+            )
         else:
             port = _free_port()
             self.webhook_url = f"http://127.0.0.1:{port}/telegram"
             self._webhook = WebhookServer(app, "telegram", self.webhook_secret)
             await self._webhook.start("127.0.0.1", port)
-            await app.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret)
+            await app.bot.set_webhook(
+                self.webhook_url,
+                secret_token=self.webhook_secret,
+                allowed_updates=list(self.allowed_updates),
+            )
         self.app = app
         return app
 
@@ -238,6 +257,66 @@ class Harness:
         self._now = when
         if self.app is not None:
             self.services.clock = lambda: when
+
+    @property
+    def now_fixed(self) -> bool:
+        """Whether the clock was set (set_now), rather than running with real time."""
+        return self._now is not None
+
+    async def travel_to(self, when: dt.datetime) -> None:
+        """Move the clock and queue what the new day brings, as the daily job does at
+        midnight; the sender, whose clock follows, then delivers what became due."""
+        self.set_now(when)
+        await queue_reminders(self.services)
+
+    @contextlib.asynccontextmanager
+    async def pushes_held(self) -> AsyncIterator[None]:
+        """No push goes out inside: the outbox sender is stopped, then started again (the
+        sandbox shows an input's replies, then its pushes, in the same order every time)."""
+        sender = self.services.sender
+        if sender is None or not sender.running:
+            yield
+            return
+        await sender.stop()
+        try:
+            yield
+        finally:
+            await sender.start()
+
+    def bot_tasks(self) -> set[asyncio.Task[Any]]:
+        """The running tasks whose code is the bot's own (its handlers, its sender)."""
+        return {
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name() != SENDER_TASK and _runs_bot_code(task)
+        }
+
+    async def settle(self, before: set[asyncio.Task[Any]], timeout: float = 10.0) -> None:
+        """Wait (up to `timeout`) until what the bot started since `before` is over: the
+        bot's own tasks (a broadcast's progress edits) and the pushes now due."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        current = asyncio.current_task()
+        while loop.time() < deadline:
+            sender = self.services.sender if self.app is not None else None
+            if sender is not None:
+                with contextlib.suppress(TimeoutError):
+                    await sender.drain(timeout=max(deadline - loop.time(), 0.01))
+            started = {t for t in self.bot_tasks() - before if t is not current and not t.done()}
+            if not started:
+                return
+            await asyncio.wait(started, timeout=max(deadline - loop.time(), 0.01))
+
+    async def pushed(self) -> set[tuple[int, int]]:
+        """(chat id, message id) of every message the outbox delivered: pushes, not replies."""
+        db = self.services.db
+        sent: set[tuple[int, int]] = set()
+        for topic in PUSH_TOPICS:
+            for push in await db.outbox.recent_pushes(topic, limit=1000):
+                for row in await db.outbox.rows(push.id):
+                    if row["state"] == "sent" and row["message_id"] is not None:
+                        sent.add((int(row["chat_id"]), int(row["message_id"])))
+        return sent
 
     async def restart(self) -> None:
         await self.stop_bot()
@@ -278,6 +357,20 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _runs_bot_code(task: asyncio.Task[Any]) -> bool:
+    """Whether the task runs (or awaits, however deep) a coroutine of bot/ or handlers/,
+    other than the HTTP layer that the long poll for updates passes through."""
+    awaited: Any = task.get_coro()
+    for _ in range(50):
+        code = getattr(awaited, "cr_code", None)
+        if code is None:
+            return False
+        if code.co_filename.startswith(BOT_CODE):
+            return code.co_filename != TRANSPORT
+        awaited = getattr(awaited, "cr_await", None)
+    return False
 
 
 def _concerns(call: Call, chat_id: int) -> bool:

@@ -39,6 +39,7 @@ class UpdateFactory(FakeBase):
         *,
         reply_to: dict[str, Any] | None = None,
         kind: str = "message",
+        extra: dict[str, Any] | None = None,
     ) -> int:
         chat = chat or (self.private_chat(user) if user else {"id": -1, "type": "channel"})
         message: dict[str, Any] = {
@@ -60,7 +61,20 @@ class UpdateFactory(FakeBase):
             ]
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        message.update(extra or {})  # e.g. via_bot, for a message sent from inline results
         return self.add_update({kind: message})
+
+    def chosen_inline_update(self, user: FakeUser, result_id: str, query: str) -> int:
+        """The user chose an inline result (sent only to bots that ask for these)."""
+        return self.add_update(
+            {
+                "chosen_inline_result": {
+                    "result_id": result_id,
+                    "from": user.to_dict(),
+                    "query": query,
+                }
+            }
+        )
 
     def callback_update(self, user: FakeUser, message: dict[str, Any], data: str) -> int:
         return self.add_update(
@@ -106,7 +120,9 @@ class UpdateFactory(FakeBase):
         self.state.bot_rights[chat_id] = {"can_post_messages": bot_can_post}
         return chat
 
-    def inline_update(self, user: FakeUser, query: str, offset: str = "") -> int:
+    def inline_update(
+        self, user: FakeUser, query: str, offset: str = "", chat_type: str = "sender"
+    ) -> int:
         return self.add_update(
             {
                 "inline_query": {
@@ -114,7 +130,7 @@ class UpdateFactory(FakeBase):
                     "from": user.to_dict(),
                     "query": query,
                     "offset": offset,
-                    "chat_type": "sender",
+                    "chat_type": chat_type,
                 }
             }
         )

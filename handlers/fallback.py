@@ -41,7 +41,12 @@ FEATURE = Feature(
     handlers=(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
         MessageHandler(
-            filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, free_text
+            # a result shared from inline mode ("via @bot") is no message to the bot
+            filters.ChatType.PRIVATE
+            & ~filters.COMMAND
+            & ~filters.StatusUpdate.ALL
+            & ~filters.VIA_BOT,
+            free_text,
         ),
         CallbackQueryHandler(stale_button),
     ),

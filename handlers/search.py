@@ -296,7 +296,11 @@ FEATURE = Feature(
         InlineQueryHandler(inline_query),
         CallbackQueryHandler(show_item, pattern=SHOW.pattern),
         CallbackQueryHandler(more_results, pattern=FOUND.pattern),
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text),
+        # Not a result the user just shared from inline mode ("via @bot"): no search for it.
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT,
+            free_text,
+        ),
         MessageHandler(
             filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
             reply_in_group,

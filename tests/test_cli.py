@@ -89,3 +89,21 @@ def test_sandbox_output_is_the_chat_not_log_lines(tmp_path: Path) -> None:
     result = run(["sandbox"], env={"DATABASE_PATH": str(tmp_path / "s.sqlite3")}, stdin="/help\n")
     assert "level=info" not in result.stdout + result.stderr
     assert result.stdout.startswith("you> /help")
+
+
+def test_sandbox_options_are_listed_and_a_bad_clock_is_refused(tmp_path: Path) -> None:
+    listed = run(["sandbox", "--help"])
+    assert listed.returncode == 0
+    for option in ("--staff", "--clock", "--telegram-language", "--files-dir"):
+        assert option in listed.stdout
+    refused = run(["sandbox", "--clock", "tomorrow"], env={"DATABASE_PATH": str(tmp_path / "s")})
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "not a time like 2027-03-02 08:59: 'tomorrow'" in refused.stderr
+
+
+def test_sandbox_staff_needs_no_admin_ids(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "s.sqlite3")}
+    staff = run(["sandbox", "--staff"], env=env, stdin="/help\n")
+    assert "/post — Staff: send news to subscribers" in staff.stdout
+    plain = run(["sandbox"], env=env, stdin="/help\n")
+    assert "/post" not in plain.stdout
