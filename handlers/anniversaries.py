@@ -7,11 +7,12 @@ from telegram import Update
 from bot.browse import Anniversary, anniversaries_on, upcoming
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.feedback import rating_rows
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.common import years_ago
 from bot.render.html import escape
 from bot.render.items import render_event
-from bot.ui import respond
+from bot.ui import keyboard, respond
 
 UPCOMING_COUNT = 7
 
@@ -53,7 +54,11 @@ async def today(update: Update, context: BotContext) -> None:
         for item in found:
             ago = escape(years_ago(tr, item.years))
             parts.append(f"<b>{ago}</b>\n{render_event(tr, content, item.event)}")
-        await respond(update, "\n\n".join(parts))
+        user = update.effective_user
+        rating = await rating_rows(
+            services, user.id if user else None, [("event", a.event.id) for a in found]
+        )
+        await respond(update, "\n\n".join(parts), keyboard(rating) if rating else None)
         return
     text = tr.pgettext("anniversary", "Nothing in the timeline happened on {day}.").format(
         day=escape(tr.day_month(day.month, day.day))

@@ -20,6 +20,7 @@ from bot.callbacks import CallbackData
 from bot.content.kinds import SHOWN, item_description, item_title, render_item
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.feedback import rating_rows
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.render.items import shorten
@@ -141,6 +142,7 @@ async def reply_with_results(update: Update, context: BotContext, text: str) -> 
     content = context.services.content.current
     items = (await search_items(context, text))[:CHAT_RESULTS]
     if not items:
+        context.services.analytics.search_missed(text)
         await respond(
             update,
             tr.pgettext(
@@ -216,7 +218,8 @@ async def show_item(update: Update, context: BotContext) -> None:
         await answer_stale(query, context.tr)
         return
     await query.answer()
-    await respond(update, render_item(context.tr, content, kind, item))
+    rating = await rating_rows(context.services, query.from_user.id, [(kind, item.id)])
+    await respond(update, render_item(context.tr, content, kind, item), keyboard(rating))
 
 
 FEATURE = Feature(

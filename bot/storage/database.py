@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.analytics import AnalyticsStore
 from bot.storage.changes import ChatChanges
 from bot.storage.chats import Chats
 from bot.storage.connection import Connection
 from bot.storage.content_index import ContentIndex
 from bot.storage.migrations import migrate, schema_version
 from bot.storage.outbox import Outbox
+from bot.storage.privacy import Privacy
 from bot.storage.settings import SettingsStore
 from bot.storage.status import Status
 
@@ -23,6 +25,8 @@ class Database:
         self.outbox = Outbox(conn)
         self.content = ContentIndex(conn)
         self.status = Status(conn)
+        self.analytics = AnalyticsStore(conn)
+        self.privacy = Privacy(conn)
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
