@@ -38,7 +38,7 @@ class Users:
         if cached and visit and now - visit[0] < VISIT_EVERY and visit[1] == telegram_language:
             return cached
         user = await self._db.chats.seen_user(user_id, telegram_language)
-        if user.created_at == user.last_seen_at and visit is None and self.on_new is not None:
+        if user.new and self.on_new is not None:
             self.on_new()
         if len(self._visits) > CACHE_SIZE:
             self._visits.clear()

@@ -106,6 +106,12 @@ class UpdateFactory(FakeBase):
         self.state.bot_rights[chat_id] = {"can_post_messages": bot_can_post}
         return chat
 
+    def chosen_inline_update(self, user: FakeUser, result_id: str, query: str) -> int:
+        """The user picked an inline result (sent when inline feedback is on in BotFather)."""
+        return self.add_update(
+            {"chosen_inline_result": {"result_id": result_id, "from": user.to_dict(), "query": query}}
+        )
+
     def inline_update(self, user: FakeUser, query: str, offset: str = "") -> int:
         return self.add_update(
             {
