@@ -19,7 +19,8 @@ from bot.stats import Daily
 from bot.timeline_image import FONT_FILES, INK, MUTED
 
 WIDTH, HEIGHT, DPI = 1200, 1000, 100
-BLUE, GREEN, ORANGE, RED = "#0a7fc0", "#2f8f6b", "#d08a1e", "#c0533a"
+BLUE, GREEN, TEAL = "#0a7fc0", "#2f8f6b", "#8fc9a8"
+ORANGE, RED = "#d08a1e", "#c0533a"
 GRID = "#dde3e8"
 
 
@@ -51,69 +52,56 @@ def render_stats(tr: Translator, figures: Daily) -> bytes:
         color=MUTED,
         va="top",
     )
-    subscribed = [
-        a + b
-        for a, b in zip(
-            figures.values["new_subscriptions_news"],
-            figures.values["new_subscriptions_reminders"],
-            strict=True,
-        )
-    ]
-    panels = [
+    v = figures.values
+    Series = tuple[str, list[int], str]  # (legend label, values, colour)
+    panels: list[tuple[str, list[Series]]] = [
+        (tr.pgettext("stats picture", "Active users a day"), [("", v["active_users"], BLUE)]),
         (
-            tr.pgettext("stats picture", "Active users a day"),
-            "line",
-            figures.values["active_users"],
+            tr.pgettext("stats picture", "New subscriptions a day"),
+            [
+                (tr.pgettext("stats picture", "news"), v["new_subscriptions_news"], GREEN),
+                (
+                    tr.pgettext("stats picture", "reminders"),
+                    v["new_subscriptions_reminders"],
+                    TEAL,
+                ),
+            ],
         ),
-        (tr.pgettext("stats picture", "New subscriptions a day"), "bars", subscribed),
         (
             tr.pgettext("stats picture", "Deliveries a day"),
-            "stack",
             [
-                a + b
-                for a, b in zip(
-                    figures.values["deliveries_sent"],
-                    figures.values["deliveries_failed"],
-                    strict=True,
-                )
+                (tr.pgettext("stats picture", "sent"), v["deliveries_sent"], ORANGE),
+                (tr.pgettext("stats picture", "failed"), v["deliveries_failed"], RED),
             ],
         ),
     ]
     ticks = [i for i in x if (len(x) - 1 - i) % 7 == 0]
-    for n, (title, style, values) in enumerate(panels):
+    for n, (title, series) in enumerate(panels):
         ax = figure.add_axes((0.07, 0.66 - n * 0.295, 0.86, 0.2))
         ax.set_title(title, loc="left", fontproperties=_font("bold", 14), color=INK, pad=8)
-        if style == "line":
-            ax.plot(x, values, color=BLUE, linewidth=2.2, marker="o", markersize=3.5)
-            ax.fill_between(x, values, color=BLUE, alpha=0.12)
-        elif style == "bars":
-            ax.bar(x, values, color=GREEN, width=0.7)
-        else:
-            sent = figures.values["deliveries_sent"]
-            failed = figures.values["deliveries_failed"]
-            ax.bar(x, sent, color=ORANGE, width=0.7, label=tr.pgettext("stats picture", "sent"))
-            ax.bar(
-                x,
-                failed,
-                bottom=sent,
-                color=RED,
-                width=0.7,
-                label=tr.pgettext("stats picture", "failed"),
-            )
+        if len(series) == 1:  # a line: how many at once
+            _, values, colour = series[0]
+            ax.plot(x, values, color=colour, linewidth=2.2, marker="o", markersize=3.5)
+            ax.fill_between(x, values, color=colour, alpha=0.12)
+        else:  # stacked bars: how many times
+            values = [0] * len(x)
+            for label, part, colour in series:
+                ax.bar(x, part, bottom=values, color=colour, width=0.7, label=label)
+                values = [a + b for a, b in zip(values, part, strict=True)]
             ax.legend(
                 loc="lower right",
                 bbox_to_anchor=(1.0, 1.0),
                 prop=_font("regular", 12),
                 frameon=False,
-                ncols=2,
+                ncols=len(series),
             )
         ax.set_ylim(0, max(max(values) * 1.2, 1))
         ax.set_xlim(-0.7, len(x) - 0.3)
         ax.set_xticks(ticks, [tr.day_month(days[i].month, days[i].day) for i in ticks])
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-        for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
-            label.set_fontproperties(_font("regular", 11))
-            label.set_color(MUTED)
+        for tick in (*ax.get_xticklabels(), *ax.get_yticklabels()):
+            tick.set_fontproperties(_font("regular", 11))
+            tick.set_color(MUTED)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
