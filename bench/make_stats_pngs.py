@@ -63,6 +63,13 @@ async def simulate(h: Harness, days: int = 30, seed: int = 7) -> None:
         await h.services.analytics.flush()
 
 
+def save(sent: Path, path: Path) -> None:
+    png = sent.read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    path.write_bytes(png)
+    print(f"{path.relative_to(ROOT)}: {width}×{height} px, {len(png) / 1024:.0f} KiB")
+
+
 async def main() -> None:
     docs = ROOT / "docs"
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,11 +80,8 @@ async def main() -> None:
                 replies = await admin.send("/stats")
                 photo = next(r for r in replies if r.method == "sendPhoto")
                 assert photo.message is not None
-                png = Path(h.api.state.files[photo.message["photo"][-1]["file_id"]]).read_bytes()
-                width, height = struct.unpack(">II", png[16:24])
-                path = docs / f"stats-{lang}.png"
-                path.write_bytes(png)
-                print(f"{path.relative_to(ROOT)}: {width}×{height} px, {len(png) / 1024:.0f} KiB")
+                sent = Path(h.api.state.files[photo.message["photo"][-1]["file_id"]])
+                save(sent, docs / f"stats-{lang}.png")
             print(replies.last.text)
 
 
