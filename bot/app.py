@@ -95,14 +95,13 @@ def build_application(
 def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[int]) -> None:
     """The one place where handlers are added, in this order:
 
-    group -2: count what the update asks for (bot.analytics, in memory, no user id kept);
-    group -1: remember the user and resolve their language (runs for every update);
+    group -1: remember the user and resolve their language, and count what the update asks
+              for (bot.analytics: in memory, no user id kept); runs for every update;
     group 0:  every feature's commands, the main-menu buttons, then each feature's own
               handlers in the order of handlers.FEATURES (the fallbacks come last).
     """
     check_callbacks(features)
     STAFF.user_ids = admin_ids
-    app.add_handler(TypeHandler(Update, _count_update), group=COUNT_GROUP)
     app.add_handler(TypeHandler(Update, _remember_user), group=-1)
     commands = all_commands(features)
     for command in commands:
@@ -133,7 +132,6 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
 
 
 LOG_GROUP = 999_999  # after every feature: one log line per update
-COUNT_GROUP = -2
 
 
 def _named(handler: Any, name: str) -> Any:
@@ -181,7 +179,7 @@ def _kind(update: Update) -> str:
     return next((k for k in ALLOWED_UPDATES if getattr(update, k, None) is not None), "other")
 
 
-async def _count_update(update: Update, context: BotContext) -> None:
+def _count_update(update: Update, context: BotContext) -> None:
     """Commands (typed or from the main menu) and inline results chosen; the rest is
     counted where it is shown (opens, searches that found nothing)."""
     analytics = context.services.analytics
@@ -221,6 +219,7 @@ async def _remember_user(update: Update, context: BotContext) -> None:
     user = update.effective_user
     user_id_var.set(user.id if user else None)
     handler_var.set(None)
+    _count_update(update, context)
     if user is None or user.is_bot:
         context.lang = DEFAULT_LANGUAGE
         return
