@@ -15,7 +15,7 @@ from bot.callbacks import CallbackData
 from bot.context import Services
 from bot.ui import Button
 
-RATE = CallbackData("rate")  # rate:<kind>:<item id>:<u|d>:<number on the screen, 0: alone>
+RATE = CallbackData("rate")  # rate:<kind>:<item id>:<number on the screen, 0: alone>:<u|d>
 VALUES = {"u": 1, "d": -1}
 RATED = ("fact", "event")  # what people rate; agencies and contacts are only counted
 PER_ROW = 4  # buttons: two items to a row when a screen rates several
@@ -45,7 +45,7 @@ async def rating_rows(
         for value, score in VALUES.items():
             shown = number if numbered else 0
             buttons.append(
-                (label(value, shown, current == score), RATE.pack(kind, item_id, value, shown))
+                (label(value, shown, current == score), RATE.pack(kind, item_id, shown, value))
             )
     return [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
 
@@ -61,11 +61,11 @@ def relabel(
             fields = RATE.unpack(
                 button.callback_data if isinstance(button.callback_data, str) else None, 4
             )
-            if fields and fields[0] == kind and fields[1] == item_id and fields[2] in VALUES:
-                number = int(fields[3]) if fields[3].isdigit() else 0
-                chosen = VALUES[fields[2]] == rating
+            if fields and fields[0] == kind and fields[1] == item_id and fields[3] in VALUES:
+                number = int(fields[2]) if fields[2].isdigit() else 0
+                chosen = VALUES[fields[3]] == rating
                 button = InlineKeyboardButton(
-                    label(fields[2], number, chosen), callback_data=button.callback_data
+                    label(fields[3], number, chosen), callback_data=button.callback_data
                 )
             new_row.append(button)
         rows.append(new_row)

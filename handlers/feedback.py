@@ -16,7 +16,7 @@ async def rate(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     fields = RATE.unpack(query.data, 4)
-    kind, item_id, value, _ = fields if fields else ("", "", "", "")
+    kind, item_id, _, value = fields if fields else ("", "", "", "")
     content = context.services.content.current
     if kind not in RATED or value not in VALUES or content.get(kind, item_id) is None:
         await answer_stale(query, context.tr)
