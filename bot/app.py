@@ -24,9 +24,11 @@ from telegram.ext import (
 )
 
 from bot import __version__
+from bot.analytics import FLUSH_EVERY, Analytics
 from bot.broadcasts import stop_background
 from bot.callbacks import MENU
 from bot.config import Config
+from bot.content.kinds import SHOWN
 from bot.content.model import CONTENT_DIR
 from bot.content.store import ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
@@ -107,7 +109,8 @@ def build_application(
 def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[int]) -> None:
     """The one place where handlers are added, in this order:
 
-    group -1: remember the user and resolve their language (runs for every update);
+    group -1: remember the user and resolve their language, and count what the update asks
+              for (bot.analytics: in memory, no user id kept); runs for every update;
     group 0:  every feature's commands, the main-menu buttons, then each feature's own
               handlers in the order of handlers.FEATURES (the fallbacks come last).
     """
@@ -209,11 +212,46 @@ ALLOWED_UPDATES = (
     "inline_query",
     "my_chat_member",
     "channel_post",
+    "chosen_inline_result",
 )
 
 
 def _kind(update: Update) -> str:
     return next((k for k in ALLOWED_UPDATES if getattr(update, k, None) is not None), "other")
+
+
+def _count_update(update: Update, context: BotContext) -> None:
+    """Commands (typed or from the main menu) and inline results chosen; the rest is
+    counted where it is shown (opens, searches that found nothing)."""
+    analytics = context.services.analytics
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is not None and not user.is_bot and chat is not None and chat.type == "private":
+        analytics.user_seen(user.id)
+    message = update.message
+    if message is not None and message.text and message.text.startswith("/"):
+        name = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+        if name in _command_names(context):
+            analytics.command(name)
+    elif update.callback_query is not None:
+        fields = MENU.unpack(update.callback_query.data, 1)
+        if fields and fields[0] in _command_names(context):
+            analytics.command(fields[0])
+    chosen = update.chosen_inline_result
+    if chosen is not None:
+        kind, _, item_id = chosen.result_id.partition(":")
+        if kind in SHOWN and item_id:
+            analytics.opened(kind, item_id)
+        elif chosen.result_id == "nothing":
+            analytics.search_missed(chosen.query)
+
+
+def _command_names(context: BotContext) -> frozenset[str]:
+    names: frozenset[str] | None = context.bot_data.get("_command_names")
+    if names is None:
+        names = frozenset(c.name for c in all_commands(context.services.features))
+        context.bot_data["_command_names"] = names
+    return names
 
 
 async def _remember_user(update: Update, context: BotContext) -> None:
@@ -222,6 +260,7 @@ async def _remember_user(update: Update, context: BotContext) -> None:
     user = update.effective_user
     user_id_var.set(user.id if user else None)
     handler_var.set(None)
+    _count_update(update, context)
     if user is None or user.is_bot:
         context.lang = DEFAULT_LANGUAGE
         return
@@ -243,15 +282,20 @@ async def _post_init(app: BotApp) -> None:
     try:
         content = ContentStore(db)
         await content.load(content_dir)
+        users = Users(db)
+        analytics = Analytics(db, lambda: app.bot_data[SERVICES_KEY].today())
+        users.on_new = analytics.new_user
+        db.changes.on_subscription = analytics.subscription
         services = Services(
             config=config,
             db=db,
             i18n=I18n(),
-            users=Users(db),
+            users=users,
             content=content,
             features=features,
             version=__version__,
             content_dir=content_dir,
+            analytics=analytics,
         )
     except BaseException:
         await db.close()
@@ -283,6 +327,7 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         clock=lambda: services.clock().timestamp(),
     )
     services.sender.on_blocked = services.users.forget
+    services.analytics.watch(services.sender)
     await services.sender.start()
     if app.job_queue is not None:
         # Shortly after local midnight, and once now to catch up on what downtime missed.
@@ -295,6 +340,26 @@ async def start_delivery(app: BotApp, services: Services) -> None:
             queue_due_posts, QUEUE_EVERY, first=1.0, name="scheduled-posts"
         )
         app.job_queue.run_once(resume_confirmed, 0.5, name="resume-drafts")
+        app.job_queue.run_repeating(
+            _flush_figures, FLUSH_EVERY, first=FLUSH_EVERY, name="usage-figures"
+        )
+        app.job_queue.run_daily(
+            _roll_up_figures, dt.time(0, 10, tzinfo=config.timezone), name="usage-roll-up"
+        )
+        app.job_queue.run_once(_roll_up_figures, 1.0, name="usage-roll-up-catch-up")
+
+
+async def _flush_figures(context: BotContext) -> None:
+    await context.services.analytics.flush()
+
+
+async def _roll_up_figures(context: BotContext) -> None:
+    """Once a day: subscribers per topic noted, per-day figures beyond 400 days by month."""
+    services = context.services
+    await services.analytics.snapshot_subscribers()
+    rolled = await services.db.analytics.roll_up(services.today())
+    if rolled:
+        log.info("usage figures rolled up into months: rows=%s", rolled)
 
 
 async def _heartbeat(context: BotContext) -> None:
@@ -358,6 +423,8 @@ async def _post_stop(app: BotApp) -> None:
     if services is not None and services.sender is not None:
         await services.sender.stop()
         await services.sender.bot.shutdown()
+    if services is not None:
+        await services.analytics.flush()
 
 
 async def _post_shutdown(app: BotApp) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.analytics import Analytics
 from bot.config import Config
 from bot.delivery import Sender
 from bot.i18n import I18n, Translator
@@ -32,6 +33,7 @@ class Services:
     features: tuple[Feature, ...]
     version: str
     content_dir: Path
+    analytics: Analytics
     # The one source of "now": tests and the sandbox move it to check dated behaviour.
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 

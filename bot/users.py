@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from bot.i18n import resolve_language
 from bot.storage import Database
@@ -20,6 +21,7 @@ class Users:
         self._languages: OrderedDict[int, str] = OrderedDict()
         self._known_chats: set[int] = set()
         self._visits: dict[int, tuple[float, str | None]] = {}
+        self.on_new: Callable[[], object] | None = None  # a user's first visit (counted)
 
     def _remember(self, user_id: int, lang: str) -> str:
         self._languages[user_id] = lang
@@ -36,6 +38,8 @@ class Users:
         if cached and visit and now - visit[0] < VISIT_EVERY and visit[1] == telegram_language:
             return cached
         user = await self._db.chats.seen_user(user_id, telegram_language)
+        if user.new and self.on_new is not None:
+            self.on_new()
         if len(self._visits) > CACHE_SIZE:
             self._visits.clear()
         self._visits[user_id] = (now, telegram_language)
@@ -44,6 +48,11 @@ class Users:
     def forget(self, user_id: int) -> None:
         """The chat blocked us: its next message must be recorded (it unblocks it)."""
         self._visits.pop(user_id, None)
+
+    def drop(self, user_id: int) -> None:
+        """The user was forgotten (/forget): next time they are a stranger again."""
+        self._visits.pop(user_id, None)
+        self._languages.pop(user_id, None)
 
     async def language(self, user_id: int | None, telegram_language: str | None = None) -> str:
         if user_id is None:

@@ -10,11 +10,13 @@ from handlers import (
     downloads,
     facts,
     fallback,
+    feedback,
     help,
     history,
     language,
     membership,
     post,
+    privacy,
     search,
     staff_tools,
     start,
@@ -37,6 +39,8 @@ FEATURES: tuple[Feature, ...] = (
     language.FEATURE,
     help.FEATURE,
     about.FEATURE,
+    privacy.FEATURE,
+    feedback.FEATURE,
     membership.FEATURE,
     fallback.FEATURE,  # must stay last: it answers whatever no other feature took
 )

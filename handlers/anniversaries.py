@@ -13,6 +13,7 @@ from bot.browse import Anniversary, anniversaries_on, chat_today, upcoming
 from bot.callbacks import MENU, CallbackData
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.feedback import rating_rows
 from bot.groups import can_manage
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.common import years_ago
@@ -95,9 +96,12 @@ async def today(update: Update, context: BotContext) -> None:
         for item in found:
             ago = escape(years_ago(tr, item.years))
             parts.append(f"<b>{ago}</b>\n{render_event(tr, content, item.event)}")
-        await respond(
-            update, "\n\n".join(parts), keyboard(await next_steps(update, context, coming))
+        user = update.effective_user
+        rating = await rating_rows(
+            services, user.id if user else None, [("event", a.event.id) for a in found]
         )
+        steps = [*(rating or []), *await next_steps(update, context, coming)]
+        await respond(update, "\n\n".join(parts), keyboard(steps))
         return
     text = tr.pgettext("anniversary", "Nothing in the timeline happened on {day}.").format(
         day=escape(tr.day_month(day.month, day.day))

@@ -10,6 +10,7 @@ from bot.callbacks import CallbackData, parse_int
 from bot.content.model import FACT_TOPICS
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.feedback import rating_rows
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.render.items import render_fact
@@ -73,7 +74,14 @@ async def facts_button(update: Update, context: BotContext) -> None:
         FACTS.pack(topic, page - 1) if page > 0 else None,
         FACTS.pack(topic, page + 1) if page + 1 < len(pages) else None,
     )
-    rows = [nav] if nav else []
+    content = context.services.content.current
+    shown = [
+        ("fact", f.id)
+        for f in facts_by_topic(content, topic)
+        if render_fact(tr, content, f) in pages[page]
+    ]
+    rows = await rating_rows(context.services, query.from_user.id, shown)
+    rows += [nav] if nav else []
     rows.append([(tr.pgettext("facts", "« All topics"), FACTS.pack("topics"))])
     rows.append(home_row(tr))
     await respond(update, f"{header}\n\n{pages[page]}", keyboard(rows), edit=True)

@@ -21,6 +21,7 @@ from bot.callbacks import CallbackData, parse_int
 from bot.content.kinds import SHOWN, item_description, item_title, render_item
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.feedback import rating_rows
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
 from bot.render.items import shorten
@@ -191,6 +192,7 @@ def _kept_queries(context: BotContext) -> dict[int, str]:
 async def reply_with_results(update: Update, context: BotContext, text: str) -> None:
     items, corrected = await search_items(context, text)
     if not items:
+        context.services.analytics.search_missed(text)
         await respond(update, nothing_found(context.tr, text))
         return
     page, rows = results_page(context, text, items, corrected, 0)
@@ -276,8 +278,11 @@ async def show_item(update: Update, context: BotContext) -> None:
         await answer_stale(query, context.tr)
         return
     await query.answer()
+    rating = await rating_rows(context.services, query.from_user.id, [(kind, item.id)])
     await respond(
-        update, render_item(context.tr, content, kind, item), keyboard([home_row(context.tr)])
+        update,
+        render_item(context.tr, content, kind, item),
+        keyboard([*rating, home_row(context.tr)]),
     )
 
 

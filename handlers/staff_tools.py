@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from telegram import Update
 
+from bot import stats as figures
 from bot.broadcasts import stats_text
 from bot.content.checks import ContentError
 from bot.context import BotContext
@@ -31,8 +33,39 @@ KIND_COUNTS: dict[str, Callable[[Translator, int], str]] = {
 
 
 async def stats(update: Update, context: BotContext) -> None:
+    """/stats: headline figures and the 30-day picture; /stats items | searches | export."""
+    from bot.stats_image import render_stats
+
     services = context.services
-    await respond(update, await stats_text(context.tr, services.db, services.now()))
+    tr = context.tr
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await services.analytics.snapshot_subscribers()
+    await services.analytics.flush()  # what was counted a moment ago is in the figures
+    today = services.today()
+    what = (context.args or [""])[0].lower()
+    if what == "items":
+        text = await figures.items_text(tr, services.db, services.content.current, today)
+        await respond(update, text)
+        return
+    if what == "searches":
+        await respond(update, await figures.searches_text(tr, services.db, today))
+        return
+    daily = await figures.daily(services.db, today)
+    if what == "export":
+        await chat.send_document(
+            figures.export_csv(daily),
+            filename=f"bot-figures-{today.isoformat()}.csv",
+            caption=tr.pgettext("stats", "The figures of the last 30 days, one line a day."),
+        )
+        return
+    # The picture first: the figures under it are what a staff member reads last.
+    png = await asyncio.to_thread(render_stats, tr, daily)
+    await chat.send_photo(png, filename=f"stats-{tr.lang}.png")
+    text = await stats_text(tr, services.db, services.now())
+    usage = await figures.usage_text(tr, services.db, daily, services.now())
+    await respond(update, f"{text}\n\n{usage}")
 
 
 async def reload_content(update: Update, context: BotContext) -> None:

@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.content.kinds import render_deep_link
 from bot.context import BotContext
 from bot.features import Command, Feature
+from bot.feedback import rating_rows
 from bot.groups import is_group
 from bot.i18n import lazy_pgettext
 from bot.menus import main_menu_rows
@@ -34,7 +35,11 @@ async def start(update: Update, context: BotContext) -> None:
     if context.args:  # a shared link: t.me/<bot>?start=event_accession
         item = render_deep_link(context.tr, context.services.content.current, context.args[0])
         if item is not None:
-            await respond(update, item, keyboard(rows))
+            kind, _, item_id = context.args[0].partition("_")
+            rating = await rating_rows(
+                context.services, user.id if user else None, [(kind, item_id)]
+            )
+            await respond(update, item, keyboard([*rating, *rows]))
             return
     if is_group(update.effective_chat):  # short in groups: the full menu is in private
         await respond(update, group_greeting(context), group_keyboard(context))

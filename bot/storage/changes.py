@@ -7,6 +7,8 @@ pending outbox rows; this module is the one place that does both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.languages import LANGUAGES
 from bot.storage.chats import PUSH_TOPICS
 from bot.storage.connection import Connection, Transaction, now
@@ -32,6 +34,8 @@ async def _cancel_pending(
 class ChatChanges:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # Told (topic, subscribed) after each change that happened: the usage figures count it.
+        self.on_subscription: Callable[[str, bool], object] | None = None
 
     async def set_language(self, chat_id: int, language: str) -> None:
         if language not in LANGUAGES:
@@ -121,7 +125,7 @@ class ChatChanges:
             raise ValueError(f"unknown topic {topic!r}")
         async with self._conn.transaction() as tx:
             if on:
-                return (
+                changed = (
                     await tx.execute(
                         "INSERT INTO subscriptions (user_id, topic, created_at) VALUES (?, ?, ?) "
                         "ON CONFLICT DO NOTHING",
@@ -129,11 +133,18 @@ class ChatChanges:
                     )
                     > 0
                 )
-            removed = await tx.execute(
-                "DELETE FROM subscriptions WHERE user_id = ? AND topic = ?", (chat_id, topic)
-            )
-            await _cancel_pending(tx, chat_id, f"unsubscribed from {topic}", topic)
-            return removed > 0
+            else:
+                changed = (
+                    await tx.execute(
+                        "DELETE FROM subscriptions WHERE user_id = ? AND topic = ?",
+                        (chat_id, topic),
+                    )
+                    > 0
+                )
+                await _cancel_pending(tx, chat_id, f"unsubscribed from {topic}", topic)
+        if changed and self.on_subscription is not None:
+            self.on_subscription(topic, on)
+        return changed
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its settings, subscriptions and queue follow it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
@@ -27,6 +27,10 @@ class User:
     created_at: int
     last_seen_at: int
     blocked: bool
+    new: bool = False  # seen_user: this was the first visit
+
+
+_USER_COLUMNS = "id, language, telegram_language, created_at, last_seen_at, blocked_at"
 
 
 def _user(row: Row) -> User:
@@ -45,8 +49,16 @@ class Chats:
         self._conn = conn
 
     async def seen_user(self, user_id: int, telegram_language: str | None) -> User:
-        """Record that a user wrote to us; a user who writes again is no longer blocked."""
+        """Record that a user wrote to us; a user who writes again is no longer blocked.
+        One statement for a known user; User.new says this was their first visit."""
         ts = now()
+        row = await self._conn.fetchone(
+            "UPDATE users SET telegram_language = ?, last_seen_at = ?, blocked_at = NULL "
+            "WHERE id = ? RETURNING " + _USER_COLUMNS,
+            (telegram_language, ts, user_id),
+        )
+        if row is not None:
+            return _user(row)
         row = await self._conn.fetchone(
             """
             INSERT INTO users (id, telegram_language, created_at, last_seen_at)
@@ -55,12 +67,12 @@ class Chats:
                 telegram_language = excluded.telegram_language,
                 last_seen_at = excluded.last_seen_at,
                 blocked_at = NULL
-            RETURNING id, language, telegram_language, created_at, last_seen_at, blocked_at
-            """,
+            RETURNING """
+            + _USER_COLUMNS,
             (user_id, telegram_language, ts, ts),
         )
         assert row is not None
-        return _user(row)
+        return replace(_user(row), new=True)
 
     async def register_chat(self, chat_id: int, kind: str, title: str | None) -> None:
         """A group or channel the bot serves."""

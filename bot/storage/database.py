@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.analytics import AnalyticsStore
 from bot.storage.changes import ChatChanges
 from bot.storage.chats import Chats
 from bot.storage.connection import Connection
@@ -11,6 +12,7 @@ from bot.storage.content_index import ContentIndex
 from bot.storage.drafts import Drafts
 from bot.storage.migrations import migrate, schema_version
 from bot.storage.outbox import Outbox
+from bot.storage.privacy import Privacy
 from bot.storage.scheduled import Scheduled
 from bot.storage.settings import SettingsStore
 from bot.storage.status import Status
@@ -27,6 +29,8 @@ class Database:
         self.status = Status(conn)
         self.drafts = Drafts(conn)
         self.scheduled = Scheduled(conn)
+        self.analytics = AnalyticsStore(conn)
+        self.privacy = Privacy(conn)
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:

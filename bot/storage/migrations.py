@@ -138,6 +138,30 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX scheduled_due ON scheduled(due_at) WHERE state = 'waiting';
     """,
+    # 9: what people use, counted per day (or per month, once older than 400 days) and
+    # never with who: commands, opens per item, searches that found nothing, new and
+    # active users, subscriptions, deliveries. `key` says which command, item or query.
+    """
+    CREATE TABLE IF NOT EXISTS daily_counts (
+        day    TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        key    TEXT NOT NULL DEFAULT '',
+        value  INTEGER NOT NULL,
+        PRIMARY KEY (day, metric, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS daily_counts_by_metric ON daily_counts(metric, day);
+    """,
+    # 10: a user's 👍/👎 per fact or event: one each, changeable, deleted with the user
+    """
+    CREATE TABLE IF NOT EXISTS ratings (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        value   INTEGER NOT NULL CHECK (value IN (-1, 1)),
+        PRIMARY KEY (user_id, kind, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS ratings_by_item ON ratings(kind, item_id);
+    """,
 )
 
 
