@@ -85,7 +85,8 @@ def test_a_year_is_a_search_and_numbers_press_only_the_newest_buttons(tmp_path: 
     assert "there is no button" not in out
     # "#1": button 1 of the newest message that has buttons, whatever came after
     pressed = answer_to(out, "#1")
-    assert pressed.startswith("bot> ") and "Found for" not in pressed.split("\n")[0]
+    assert pressed.startswith("bot") and "there is no button" not in pressed  # 👍 under the event
+    assert "Found for" not in pressed.split("\n")[0]
 
 
 def test_buttons_by_label_and_an_unknown_label(tmp_path: Path) -> None:
