@@ -29,7 +29,7 @@ from bench.common import ROOT, Metric, Report, loopback_only, machine, table
 BENCHMARKS: tuple[tuple[str, float], ...] = (
     ("search_bench", 300),
     ("delivery_bench", 360),
-    ("e2e_bench", 300),
+    ("e2e_bench", 450),
     ("coldstart_bench", 300),
     ("memory_bench", 300),
     ("fairness_bench", 300),

@@ -39,8 +39,9 @@ async def test_a_shared_result_is_a_message_via_the_bot(tmp_path: Path) -> None:
         sent = _record_updates(harness)
         _, out = await _share_first_result(harness)
         assert "you (via @un_tj_test_bot)> 📅 2025" in out
-        assert [next(iter(u)) for u in sent] == ["inline_query", "message"]  # no more asked
-        message = sent[-1]["message"]
+        # the bot asks for chosen inline results (usage figures): the sandbox sends one
+        assert [next(iter(u)) for u in sent] == ["inline_query", "message", "chosen_inline_result"]
+        message = sent[1]["message"]
         assert message["via_bot"]["username"] == harness.api.username
         assert message["reply_markup"]["inline_keyboard"][0][0]["url"].startswith("https://t.me/")
 

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from bot.search import build_index, set_vocabulary, vocabulary_of
 from bot.search.vocabulary import Vocabulary
 from bot.storage import Database
 from bot.storage.content_index import ContentRow, SearchDoc
+
+log = logging.getLogger(__name__)
 
 
 def files_digest(content_dir: Path) -> str:
@@ -78,6 +81,7 @@ class ContentStore:
         self._db = db
         self.current = Content()
         self.version = ""
+        self._pending: asyncio.Task[None] | None = None
 
     async def load(self, content_dir: Path = CONTENT_DIR, *, validate: bool = False) -> Content:
         """Serve the files' content; validate and rebuild the stored copy only when the
@@ -87,17 +91,29 @@ class ContentStore:
         if not validate and stored is not None:
             digest = await asyncio.to_thread(files_digest, content_dir)
             if digest == stored:
-                content = from_rows(await self._db.content.items())
-                rows = await self._db.content.documents()
-                vocabulary = await asyncio.to_thread(vocabulary_of, content, rows)
-                return self._serve(content, digest, vocabulary)
+                # A restart: serve at once; the typo vocabulary follows in a second (search
+                # works without it meanwhile, only without typo correction).
+                content = self._serve(from_rows(await self._db.content.items()), digest, None)
+                self._pending = asyncio.create_task(self._vocabulary_later(content, digest))
+                return content
         content, digest, docs, vocabulary = await asyncio.to_thread(_read_and_index, content_dir)
         await self._db.content.replace(to_rows(content), digest, docs)
         return self._serve(from_rows(await self._db.content.items()), digest, vocabulary)
 
-    def _serve(self, content: Content, digest: str, vocabulary: Vocabulary) -> Content:
+    async def _vocabulary_later(self, content: Content, digest: str) -> None:
+        try:
+            rows = await self._db.content.documents()
+            vocabulary = await asyncio.to_thread(vocabulary_of, content, rows)
+        except Exception:  # the bot stopped meanwhile: the next start builds it again
+            log.debug("search vocabulary not built", exc_info=True)
+            return
+        if self.version == digest[:16]:  # not replaced by a /reload meanwhile
+            set_vocabulary(self._db, vocabulary)
+
+    def _serve(self, content: Content, digest: str, vocabulary: Vocabulary | None) -> Content:
         """What SQLite holds, and the search vocabulary of the same documents."""
-        set_vocabulary(self._db, vocabulary)
+        if vocabulary is not None:
+            set_vocabulary(self._db, vocabulary)
         self.current = content
         self.version = digest[:16]  # names caches of what is rendered from it
         return content
