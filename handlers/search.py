@@ -179,7 +179,7 @@ def results_page(
     back = FOUND.pack(offset - CHAT_RESULTS) if offset > 0 else None
     more = FOUND.pack(offset + CHAT_RESULTS) if offset + CHAT_RESULTS < len(items) else None
     nav = nav_row(tr, back, more)
-    return "\n".join(lines), rows + ([nav] if nav else [])
+    return "\n".join(lines), [*rows, *([nav] if nav else []), home_row(tr)]
 
 
 def _kept_queries(context: BotContext) -> dict[int, str]:
