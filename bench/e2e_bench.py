@@ -292,7 +292,7 @@ async def profile_both(users: int, per_user: int) -> dict[str, dict[str, float]]
 @contextmanager
 def counting_db_calls() -> Iterator[Counter[str]]:
     """Count the Database's statements (observation only; the methods are put back)."""
-    from bot.storage.connection import Connection as Database
+    from bot.storage.connection import SqliteConnection as Database
 
     counts: Counter[str] = Counter()
     originals = {

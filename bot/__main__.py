@@ -151,11 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 0
     if command == "health":
-        if not Path(config.database_path).exists():
+        if not config.database_url and not Path(config.database_path).exists():
             where = str(Path(config.database_path).resolve())
-            problem = (
-                f"database not found at {where} (deleted while running? check DATABASE_PATH)"
-            )
+            problem = f"database not found at {where} (deleted while running? check DATABASE_PATH)"
             print(json.dumps({"healthy": False, "problems": [problem], "database": where}))
             return 1
         return run_async(health(config))
@@ -239,7 +237,7 @@ async def health(config: Config) -> int:
     from bot.storage import Database
 
     try:
-        db = await Database.open(config.database_path)
+        db = await Database.open(config.database, instance=config.instance_name)
         try:
             report = await db.status.health()
         finally:
@@ -264,7 +262,7 @@ def operator_view(config: Config, report: dict[str, object], now: float) -> dict
         return int(now - float(str(value))) if value is not None else None
 
     return {
-        "database": str(Path(config.database_path).resolve()),
+        "database": config.database_shown,
         "version": report.get("version"),
         "content_items": report.get("content_items", 0),
         "outbox_backlog": report.get("outbox_backlog", 0),

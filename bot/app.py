@@ -28,10 +28,12 @@ from bot.analytics import FLUSH_EVERY, Analytics
 from bot.broadcasts import stop_background
 from bot.callbacks import MENU
 from bot.config import Config
+from bot.content.checks import ContentError
 from bot.content.kinds import SHOWN
 from bot.content.model import CONTENT_DIR
-from bot.content.store import ContentStore
+from bot.content.store import RELOAD_CHECK_EVERY, ContentStore
 from bot.context import SERVICES_KEY, BotContext, Services
+from bot.conversation_state import SharedConversations
 from bot.delivery import RateLimiter, Sender
 from bot.errors import on_error
 from bot.features import STAFF, STAFF_USERS, Feature, all_commands, check_callbacks
@@ -109,6 +111,8 @@ def build_application(
 def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[int]) -> None:
     """The one place where handlers are added, in this order:
 
+    group -2: the state of the user's open conversations, from a shared database (and
+              written back in the group before the last);
     group -1: remember the user and resolve their language, and count what the update asks
               for (bot.analytics: in memory, no user id kept); runs for every update;
     group 0:  every feature's commands, the main-menu buttons, then each feature's own
@@ -127,6 +131,11 @@ def register(app: BotApp, features: tuple[Feature, ...], admin_ids: frozenset[in
         handler.timeout_jobs.clear()
         handler._conversations.clear()
         app.add_handler(_named(handler, feature.name))
+    # Their state, shared with other instances through the database (a no-op on SQLite).
+    shared = SharedConversations([(f.name, h) for f, h in conversations])
+    app.bot_data[CONVERSATIONS_KEY] = shared
+    app.add_handler(TypeHandler(Update, shared.load), group=-2)
+    app.add_handler(TypeHandler(Update, shared.save), group=LOG_GROUP - 1)
     commands = all_commands(features)
     for command in commands:
         if not command.conversation:
@@ -172,7 +181,8 @@ class _TrackedQuery(CallbackQuery):
         return await super().answer(*args, **kwargs)
 
 
-LOG_GROUP = 999_999  # after every feature: one log line per update
+LOG_GROUP = 999_999
+CONVERSATIONS_KEY = "_conversations"  # after every feature: one log line per update
 
 
 def _named(handler: Any, name: str) -> Any:
@@ -278,10 +288,11 @@ async def _remember_user(update: Update, context: BotContext) -> None:
 
 async def _post_init(app: BotApp) -> None:
     config, features, content_dir = app.bot_data.pop("_setup")
-    db = await Database.open(config.database_path)
+    db = await Database.open(config.database, instance=config.instance_name)
     try:
         content = ContentStore(db)
         await content.load(content_dir)
+        await content.follow_reloads(content_dir)  # notes the last /reload of any instance
         users = Users(db)
         analytics = Analytics(db, lambda: app.bot_data[SERVICES_KEY].today())
         users.on_new = analytics.new_user
@@ -296,12 +307,14 @@ async def _post_init(app: BotApp) -> None:
             version=__version__,
             content_dir=content_dir,
             analytics=analytics,
+            conversations=app.bot_data.get(CONVERSATIONS_KEY),
         )
     except BaseException:
         await db.close()
         raise
     app.bot_data[SERVICES_KEY] = services
-    app.bot_data["_database_file"] = _file_id(Path(config.database_path))
+    if not config.database_url:  # a file that could be deleted under us (SQLite)
+        app.bot_data["_database_file"] = _file_id(Path(config.database_path))
     await publish_command_menus(app.bot, services)
     await publish_descriptions(app.bot, services)
     await start_delivery(app, services)
@@ -336,9 +349,7 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         )
         app.job_queue.run_once(_queue_reminders, 0.5, name="reminders-catch-up")
         app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0.1, name="heartbeat")
-        app.job_queue.run_repeating(
-            queue_due_posts, QUEUE_EVERY, first=1.0, name="scheduled-posts"
-        )
+        app.job_queue.run_repeating(queue_due_posts, QUEUE_EVERY, first=1.0, name="scheduled-posts")
         app.job_queue.run_once(resume_confirmed, 0.5, name="resume-drafts")
         app.job_queue.run_repeating(
             _flush_figures, FLUSH_EVERY, first=FLUSH_EVERY, name="usage-figures"
@@ -347,6 +358,19 @@ async def start_delivery(app: BotApp, services: Services) -> None:
             _roll_up_figures, dt.time(0, 10, tzinfo=config.timezone), name="usage-roll-up"
         )
         app.job_queue.run_once(_roll_up_figures, 1.0, name="usage-roll-up-catch-up")
+        if services.db.shared:  # other instances' /reload reach this one
+            app.job_queue.run_repeating(
+                _follow_reloads, RELOAD_CHECK_EVERY, first=RELOAD_CHECK_EVERY, name="reloads"
+            )
+
+
+async def _follow_reloads(context: BotContext) -> None:
+    services = context.services
+    try:
+        if await services.content.follow_reloads(services.content_dir):
+            log.info("content reloaded after a /reload elsewhere: %s", services.content.counts())
+    except ContentError as exc:
+        log.error("another instance reloaded the content, but here it is invalid: %s", exc)
 
 
 async def _flush_figures(context: BotContext) -> None:
@@ -370,6 +394,8 @@ async def _heartbeat(context: BotContext) -> None:
         return
     status: ApiStatus = context.bot_data["api_status"]
     values = {"heartbeat": f"{time.time():.0f}", "version": __version__}
+    if services.db.shared:  # the probe, in another process, cannot count our content
+        values["content_items"] = str(sum(services.content.counts().values()))
     if status.last_ok is not None:
         values["last_api_ok"] = f"{status.last_ok:.0f}"
     sender = services.sender

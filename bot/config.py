@@ -36,6 +36,9 @@ class Config:
     token: str | None = field(repr=False)
     api_root: str = TELEGRAM_API
     database_path: Path = DEFAULT_DATABASE
+    # postgresql://…: the shared state in PostgreSQL, for several instances (else SQLite)
+    database_url: str | None = field(default=None, repr=False)
+    instance_name: str = ""  # INSTANCE_NAME: this process among those sharing PostgreSQL
     admin_ids: frozenset[int] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     log_level: str = "INFO"
@@ -62,6 +65,22 @@ class Config:
             raise ConfigError(problems)
         assert self.webhook_url and self.webhook_secret
         return self.webhook_url, self.webhook_secret
+
+    @property
+    def database(self) -> Path | str:
+        """What Database.open takes: the PostgreSQL URL when there is one, else the file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database for an operator's eyes: the file, or the URL without its password."""
+        if not self.database_url:
+            return str(Path(self.database_path).resolve())
+        parts = urlsplit(self.database_url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        user = f"{parts.username}@" if parts.username else ""
+        return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
     @property
     def base_url(self) -> str:
@@ -127,6 +146,14 @@ def load_config(env: Mapping[str, str]) -> Config:
     database_path = Path(db_raw) if db_raw else DEFAULT_DATABASE
     if database_path.exists() and database_path.is_dir():
         problems.append(f"DATABASE_PATH={db_raw!r} is a directory; give a file path")
+    database_url = env.get("DATABASE_URL", "").strip() or None
+    if database_url is not None:
+        db_parts = urlsplit(database_url)
+        if db_parts.scheme not in ("postgresql", "postgres") or not db_parts.hostname:
+            problems.append(
+                "DATABASE_URL is not a PostgreSQL URL: give postgresql://user:password@host:5432/"
+                "name, or unset it to keep the state in SQLite at DATABASE_PATH"
+            )
 
     admin_ids: set[int] = set()
     for part in env.get("ADMIN_IDS", "").split(","):
@@ -197,6 +224,8 @@ def load_config(env: Mapping[str, str]) -> Config:
         token=token,
         api_root=api_root,
         database_path=database_path,
+        database_url=database_url,
+        instance_name=env.get("INSTANCE_NAME", "").strip(),
         admin_ids=frozenset(admin_ids),
         timezone=timezone,
         log_level=log_level,

@@ -20,6 +20,7 @@ from bot.users import Users
 
 if TYPE_CHECKING:
     from bot.content.store import ContentStore
+    from bot.conversation_state import SharedConversations
     from bot.features import Feature
 
 
@@ -45,6 +46,7 @@ class Services:
         return self.now().date()
 
     sender: Sender | None = None
+    conversations: SharedConversations | None = None
 
 
 SERVICES_KEY = "services"
@@ -54,6 +56,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     """One context per update: the language is resolved once (group -1) and reused."""
 
     lang: str = DEFAULT_LANGUAGE
+    # conversation name → state read from the shared database for this update
+    conversation_states: dict[str, object] | None = None
 
     @property
     def services(self) -> Services:

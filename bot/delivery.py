@@ -47,6 +47,8 @@ BACKOFF_MAX = 300.0
 GROUP_WINDOW = 60.0
 GROUP_MAX = 20  # messages a minute to one group
 PRIVATE_GAP = 1.0  # seconds between two messages to one private chat
+LEASE_POLL = 1.0  # seconds between a standby instance's tries to become the sender
+LEASE_CHECK = 2.0  # seconds between the sender's checks that it still holds the role
 DB_RETRY_MIN = 0.5  # seconds before the sender retries after a database error …
 DB_RETRY_MAX = 10.0  # … doubling up to this
 PAID_RATE = 1000.0  # messages a second allowed with allow_paid_broadcast
@@ -157,10 +159,34 @@ class Sender:
         self.error: str | None = None  # the last database error, until a cycle succeeds
         self.progress_at = time.time()  # when a row last finished (sent, failed, retried)
         self.on_blocked: Callable[[int], object] | None = None
+        self._lease = db.sender_lease()
+        self.active = False  # this process holds the sender's role (others stand by)
+        self._lease_checked = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._stopping = False
+        self.progress_at = time.time()
+        await self._lead()
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def _lead(self) -> bool:
+        """Hold the sender's role or wait for it. Whoever takes it over releases what was
+        in flight (sent by a sender that died, or not): each such row goes out at most once
+        more, and none is lost."""
+        if self.active:
+            if time.monotonic() - self._lease_checked < LEASE_CHECK:
+                return True
+            self._lease_checked = time.monotonic()
+            if await self._lease.held():
+                return True
+            log.error("lost the outbox sender's role (database connection dropped)")
+            self.active = False
+            return False
+        if not await self._lease.acquire():
+            return False
+        self.active, self._lease_checked = True, time.monotonic()
         released = await self.db.outbox.release_inflight()
         if released:
             log.warning("delivery resumed: %d row(s) were in flight at the last stop", released)
@@ -169,9 +195,7 @@ class Sender:
         if paused_until > time.time():
             self.limiter.pause(paused_until - time.time())
             self.paid_limiter.pause(paused_until - time.time())
-        self._stopping = False
-        self.progress_at = time.time()
-        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        return True
 
     def ensure_running(self) -> bool:
         """Restart the loop if it ended without being stopped (the heartbeat calls this);
@@ -210,6 +234,9 @@ class Sender:
             await self.db.outbox.release_inflight(unfinished)
         except Exception:  # they stay in flight; the next start releases them
             log.exception("could not release %d row(s) at stop", len(unfinished))
+        if self.active:
+            self.active = False
+            await self._lease.release()
 
     async def stop_push(self, push_id: int) -> int:
         """Stop a broadcast: pending rows are cancelled now, claimed ones before their send."""
@@ -224,6 +251,7 @@ class Sender:
         """What the heartbeat stores for the health probe (bot/health.py reads it)."""
         values = {
             "sender_running": "1" if self.running else "0",
+            "sender_role": "active" if self.active else "standby",
             "sender_progress": f"{self.progress_at:.0f}",
             "sender_error": self.error or "",
         }
@@ -252,6 +280,9 @@ class Sender:
         while not self._stopping:
             try:
                 await self._settle_owed()
+                if not await self._lead():
+                    await self._standby()
+                    continue
                 await self._cycle()
             except asyncio.CancelledError:
                 raise
@@ -282,6 +313,12 @@ class Sender:
             task = asyncio.create_task(self._deliver(row))
             self._inflight[row.id] = task
             task.add_done_callback(partial(self._done, row.id))
+
+    async def _standby(self) -> None:
+        """Another instance sends: wait until it may have gone (or this one stops)."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=LEASE_POLL)
 
     def _done(self, row_id: int, _task: asyncio.Task[None] | None = None) -> None:
         self._inflight.pop(row_id, None)

@@ -100,14 +100,22 @@ async def submit(db: Database, draft: NewsDraft, created_by: int, now: int) -> S
         known = await db.scheduled.by_key(draft.key)
         again = known is not None
         post_id = await db.scheduled.add(
-            draft.key, draft.final_texts(), draft.options, draft.audience.to_dict(),
-            draft.send_at, created_by,
+            draft.key,
+            draft.final_texts(),
+            draft.options,
+            draft.audience.to_dict(),
+            draft.send_at,
+            created_by,
         )
         await db.drafts.delete(draft.key)
         return Submitted(None, 0, post_id, again)
     push_id, rows = await db.outbox.queue(
-        draft.key, "news", draft.final_texts(), created_by=created_by,
-        options=draft.options, audience=draft.audience,
+        draft.key,
+        "news",
+        draft.final_texts(),
+        created_by=created_by,
+        options=draft.options,
+        audience=draft.audience,
     )
     await db.drafts.delete(draft.key)
     return Submitted(push_id, rows, None, rows == 0 and await already_queued(db, draft.key))
@@ -119,8 +127,12 @@ async def already_queued(db: Database, key: str) -> bool:
 
 async def queue_scheduled(db: Database, post: ScheduledPost) -> tuple[int, int]:
     push_id, rows = await db.outbox.queue(
-        post.key, "news", post.texts, created_by=post.created_by,
-        options=post.options, audience=Audience.of(post.audience),
+        post.key,
+        "news",
+        post.texts,
+        created_by=post.created_by,
+        options=post.options,
+        audience=Audience.of(post.audience),
     )
     await db.scheduled.set_push(post.id, push_id)
     return push_id, rows

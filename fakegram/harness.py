@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import html
+import os
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -175,7 +176,11 @@ class Harness:
 
     @property
     def config(self) -> Config:
-        base = self._config or Config(token=FAKE_TOKEN, database_path=self.data_dir / "bot.sqlite3")
+        base = self._config or Config(
+            token=FAKE_TOKEN,
+            database_path=self.data_dir / "bot.sqlite3",
+            database_url=os.environ.get("DATABASE_URL") or None,  # the suite's PostgreSQL run
+        )
         return replace(
             base,
             token=FAKE_TOKEN,

@@ -175,8 +175,7 @@ class BotMethods(FakeBase):
             # Telegram takes one answer per query; the second (and its alert) is refused.
             raise ApiError(
                 400,
-                "Bad Request: query is too old and response timeout expired or query ID is "
-                "invalid",
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
         self.state.answered_queries.add(query_id)
         return True

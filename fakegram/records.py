@@ -90,7 +90,6 @@ class FakeBase:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         return next(counter)
 
-
     def _bot_user(self) -> dict[str, Any]:
         return {
             "id": BOT_ID,
@@ -98,4 +97,3 @@ class FakeBase:
             "first_name": "UN–Tajikistan",
             "username": self.username,
         }
-

@@ -156,9 +156,9 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
         if not await db.scheduled.cancel(row_id):
             await answer_stale(query, tr)
             return
-        answer = tr.pgettext("broadcasts", "Scheduled post #{id} cancelled: it will not be sent.").format(
-            id=row_id
-        )
+        answer = tr.pgettext(
+            "broadcasts", "Scheduled post #{id} cancelled: it will not be sent."
+        ).format(id=row_id)
     else:
         post = await db.scheduled.claim(row_id)
         if post is None:
@@ -167,9 +167,9 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
         _, queued = await drafts.queue_scheduled(db, post)
         if services.sender is not None:
             services.sender.wake()
-        answer = tr.pgettext("broadcasts", "Scheduled post #{id} queued now for {count} subscribers.").format(
-            id=row_id, count=tr.number(queued)
-        )
+        answer = tr.pgettext(
+            "broadcasts", "Scheduled post #{id} queued now for {count} subscribers."
+        ).format(id=row_id, count=tr.number(queued))
     await query.answer(answer, show_alert=True)
     text, rows = await broadcasts_screen(context, user.id)
     await respond(update, text, keyboard(rows) if rows else None, edit=True)

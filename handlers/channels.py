@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot.callbacks import CallbackData
 from bot.context import BotContext
+from bot.conversation_state import timed_out
 from bot.conversations import run_command
 from bot.features import STAFF, Command, Feature
 from bot.groups import can_post_in_channel
@@ -131,7 +132,10 @@ async def channel_screen(
             for t in PUSH_TOPICS
         ],
         [
-            (("✅ " if code == lang else "") + LANGUAGE_NAMES[code], CHANNEL.pack("lang", chat_id, code))
+            (
+                ("✅ " if code == lang else "") + LANGUAGE_NAMES[code],
+                CHANNEL.pack("lang", chat_id, code),
+            )
             for code in LANGUAGES
         ],
     ]
@@ -143,7 +147,9 @@ async def _linked_channel(context: BotContext, data: str) -> int | None:
     if not CHAT_ID.match(data) or not -INT64 <= int(data) < INT64:
         return None
     chat_id = int(data)
-    linked = {cid for cid, _, active in await context.services.db.chats.of_kind("channel") if active}
+    linked = {
+        cid for cid, _, active in await context.services.db.chats.of_kind("channel") if active
+    }
     if chat_id not in linked or not await can_post_in_channel(context.bot, chat_id):
         return None
     return chat_id
@@ -165,7 +171,9 @@ async def channel_button(update: Update, context: BotContext) -> None:
         return
     db = services.db
     if what == "topic":
-        await db.changes.set_subscription(chat_id, value, value not in await db.settings.subscriptions(chat_id))
+        await db.changes.set_subscription(
+            chat_id, value, value not in await db.settings.subscriptions(chat_id)
+        )
     else:
         await services.users.choose_language(chat_id, value)
     await query.answer()
@@ -181,12 +189,16 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def leave(update: Update, context: BotContext) -> int:
     """Another command ends the wait for a channel, says so, then runs."""
-    await respond(update, context.tr.pgettext("channels", "Stopped waiting for a channel: none was linked."))
+    await respond(
+        update, context.tr.pgettext("channels", "Stopped waiting for a channel: none was linked.")
+    )
     await run_command(update, context, CHANNEL_CONVERSATION)
     return ConversationHandler.END
 
 
 async def expired(update: Update, context: BotContext) -> None:
+    if not await timed_out(update, context, "channels"):
+        return
     await respond(
         update,
         context.tr.pgettext(

@@ -28,6 +28,7 @@ from telegram.ext import (
 from bot import drafts
 from bot.broadcasts import Progress, progress_text, start_background
 from bot.context import BotContext
+from bot.conversation_state import timed_out
 from bot.conversations import run_command
 from bot.dates import PartialDate
 from bot.drafts import POST, NewsDraft
@@ -255,9 +256,12 @@ async def summary(
         ),
         preview=tr.pgettext("post", "on") if draft.link_preview else tr.pgettext("post", "off"),
     )
-    lines = [summary_text, tr.pgettext("post", "Audience: {chats}.").format(
-        chats=escape(tr.lazy(CHATS_LABELS[audience.chats]))
-    )]
+    lines = [
+        summary_text,
+        tr.pgettext("post", "Audience: {chats}.").format(
+            chats=escape(tr.lazy(CHATS_LABELS[audience.chats]))
+        ),
+    ]
     if draft.send_at is None:
         lines.append(tr.pgettext("post", "When: now."))
         send_label = tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total))
@@ -389,7 +393,10 @@ async def choose_time(update: Update, context: BotContext) -> int:
         if local_now.hour == 23:
             days = days[1:]  # nothing is left of today
         rows = [
-            [(tr.day_month(d.month, d.day), POST.pack("day", d.strftime("%Y%m%d"))) for d in days[i : i + 4]]
+            [
+                (tr.day_month(d.month, d.day), POST.pack("day", d.strftime("%Y%m%d")))
+                for d in days[i : i + 4]
+            ]
             for i in range(0, len(days), 4)
         ]
         text = tr.pgettext("post", "On which day? (times in {zone})").format(zone=escape(zone.key))
@@ -401,7 +408,11 @@ async def choose_time(update: Update, context: BotContext) -> int:
         except ValueError:
             day = None
         first = local_now.hour + 1 if day == local_now.date() else 0
-        if day is None or not local_now.date() <= day < local_now.date() + dt.timedelta(SCHEDULE_DAYS) or first > 23:
+        if (
+            day is None
+            or not local_now.date() <= day < local_now.date() + dt.timedelta(SCHEDULE_DAYS)
+            or first > 23
+        ):
             await answer_stale(query, tr)
             return PREVIEW
         await query.answer()
@@ -459,11 +470,14 @@ async def send(update: Update, context: BotContext) -> int:
     result = await drafts.submit(db, draft, query.from_user.id, int(services.clock().timestamp()))
     if result.scheduled_id is not None:
         assert draft.send_at is not None
-        at = dt.datetime.fromtimestamp(draft.send_at, await _staff_zone(context, query.from_user.id))
+        at = dt.datetime.fromtimestamp(
+            draft.send_at, await _staff_zone(context, query.from_user.id)
+        )
         await respond(
             update,
             tr.pgettext(
-                "post", "🕘 Scheduled #{id} for {when}. /broadcasts lists it; it can be cancelled there."
+                "post",
+                "🕘 Scheduled #{id} for {when}. /broadcasts lists it; it can be cancelled there.",
             ).format(id=result.scheduled_id, when=escape(_when_text(tr, at))),
             edit=True,
         )
@@ -555,7 +569,7 @@ async def leave(update: Update, context: BotContext) -> int:
 
 async def expired(update: Update, context: BotContext) -> None:
     """Left alone too long: drop the draft and tell its author (not silently)."""
-    if update.effective_user is None:
+    if update.effective_user is None or not await timed_out(update, context, "post"):
         return
     if await context.services.db.drafts.delete_of_user(update.effective_user.id) is None:
         return

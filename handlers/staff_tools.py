@@ -72,7 +72,7 @@ async def reload_content(update: Update, context: BotContext) -> None:
     tr = context.tr
     services = context.services
     try:
-        content = await services.content.load(services.content_dir, validate=True)
+        content = await services.content.reload(services.content_dir)
     except ContentError as exc:
         shown = exc.problems[:MAX_RELOAD_ERRORS]
         lines = [

@@ -270,7 +270,9 @@ KINDS: tuple[Kind, ...] = (
         _fields("date", "end", "topic", "title", "text", "source", "quote"),
         build_event,
         whole=events_in_periods,
-        shown=Shown(render.render_event, render.event_title, render.event_description, event_search),
+        shown=Shown(
+            render.render_event, render.event_title, render.event_description, event_search
+        ),
     ),
     Kind(
         "fact",
@@ -286,7 +288,9 @@ KINDS: tuple[Kind, ...] = (
         Agency,
         _fields("acronym", "name", "profile", "since", "source", "quote"),
         build_agency,
-        shown=Shown(render.render_agency, render.agency_title, render.agency_description, agency_search),
+        shown=Shown(
+            render.render_agency, render.agency_title, render.agency_description, agency_search
+        ),
     ),
     Kind(
         "contact",
@@ -294,7 +298,9 @@ KINDS: tuple[Kind, ...] = (
         Contact,
         _fields("agency", "name", "role", "source", "quote"),
         build_contact,
-        shown=Shown(render.render_contact, render.contact_title, render.contact_description, contact_search),
+        shown=Shown(
+            render.render_contact, render.contact_title, render.contact_description, contact_search
+        ),
     ),
     Kind(
         "term",

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,10 @@ def _read_and_index(content_dir: Path) -> tuple[Content, str, list[SearchDoc], V
     return content, digest, docs, vocabulary
 
 
+RELOAD_KEY = "content_reload"  # (in the shared status) when and to what content a /reload was
+RELOAD_CHECK_EVERY = 5.0  # seconds between an instance's looks at it
+
+
 class ContentStore:
     """Swapped as a whole, so readers see old or new, never half."""
 
@@ -82,6 +87,7 @@ class ContentStore:
         self.current = Content()
         self.version = ""
         self._pending: asyncio.Task[None] | None = None
+        self._reload_seen: str | None = None  # the last /reload of any instance, served here
 
     async def load(self, content_dir: Path = CONTENT_DIR, *, validate: bool = False) -> Content:
         """Serve the files' content; validate and rebuild the stored copy only when the
@@ -117,6 +123,32 @@ class ContentStore:
         self.current = content
         self.version = digest[:16]  # names caches of what is rendered from it
         return content
+
+    async def reload(self, content_dir: Path) -> Content:
+        """A staff /reload: validate and serve the files, and tell the other instances
+        sharing the database, which follow within RELOAD_CHECK_EVERY seconds."""
+        content = await self.load(content_dir, validate=True)
+        self._reload_seen = f"{time.time():.3f} {self.version}"
+        await self._db.status.set({RELOAD_KEY: self._reload_seen})
+        return content
+
+    async def follow_reloads(self, content_dir: Path) -> bool:
+        """Reload here if another instance reloaded since; True if this one did. A first
+        call only notes where things stand (this process loaded the files at start)."""
+        seen = await self._db.status.value(RELOAD_KEY)
+        if self._reload_seen is None or seen is None or seen == self._reload_seen:
+            self._reload_seen = self._reload_seen or seen or ""
+            return False
+        self._reload_seen = seen
+        await self.load(content_dir, validate=True)
+        if not seen.endswith(self.version):
+            log.warning(
+                "content reloaded after another instance's /reload, but from different files "
+                "(here %s, there %s): give every instance the same content/",
+                self.version,
+                seen.rsplit(" ", 1)[-1],
+            )
+        return True
 
     def counts(self) -> dict[str, int]:
         return self.current.counts()

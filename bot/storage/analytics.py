@@ -15,6 +15,10 @@ GAUGES = ("active_users", "subscribers")
 KEEP_DAYS = 400  # per-day figures older than this are rolled up into their month
 
 _GAUGES_SQL = "(" + ", ".join(f"'{g}'" for g in GAUGES) + ")"
+# The higher of the stored and the new value (SQLite's max(a, b) is GREATEST in PostgreSQL).
+_HIGHER = (
+    "CASE WHEN excluded.value > daily_counts.value THEN excluded.value ELSE daily_counts.value END"
+)
 
 
 class AnalyticsStore:
@@ -25,7 +29,7 @@ class AnalyticsStore:
         """One transaction for a whole batch of (day, metric, key) → value."""
         if not rows:
             return
-        merge = "max(value, excluded.value)" if gauge else "value + excluded.value"
+        merge = _HIGHER if gauge else "daily_counts.value + excluded.value"
         async with self._conn.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO daily_counts (day, metric, key, value) VALUES (?, ?, ?, ?) "
@@ -81,8 +85,8 @@ class AnalyticsStore:
                 "FROM daily_counts WHERE length(day) = 10 AND day < ? "
                 "GROUP BY substr(day, 1, 7), metric, key "
                 "ON CONFLICT (day, metric, key) DO UPDATE SET value = "
-                f"CASE WHEN metric IN {_GAUGES_SQL} THEN max(value, excluded.value) "
-                "ELSE value + excluded.value END",
+                f"CASE WHEN daily_counts.metric IN {_GAUGES_SQL} THEN {_HIGHER} "
+                "ELSE daily_counts.value + excluded.value END",
                 (cutoff,),
             )
             return await tx.execute(
@@ -130,7 +134,8 @@ class AnalyticsStore:
     async def rating_totals(self) -> dict[str, tuple[int, int]]:
         """ "kind:id" → (👍, 👎) over all users."""
         rows = await self._conn.fetchall(
-            "SELECT kind || ':' || item_id, sum(value = 1), sum(value = -1) FROM ratings "
+            "SELECT kind || ':' || item_id, count(*) FILTER (WHERE value = 1), "
+            "count(*) FILTER (WHERE value = -1) FROM ratings "
             "GROUP BY kind, item_id"
         )
         return {r[0]: (int(r[1]), int(r[2])) for r in rows}

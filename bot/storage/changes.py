@@ -152,23 +152,26 @@ class ChatChanges:
             if await tx.fetchone("SELECT 1 FROM users WHERE id = ?", (new_id,)) is None:
                 await tx.execute(
                     "INSERT INTO users (id, kind, title, language, telegram_language, created_at, "
-                    "last_seen_at, blocked_at) SELECT ?, 'supergroup', title, language, "
+                    "last_seen_at, blocked_at) SELECT CAST(? AS BIGINT), 'supergroup', title, language, "
                     "telegram_language, created_at, last_seen_at, blocked_at FROM users WHERE id = ?",
                     (new_id, old_id),
                 )
             await tx.execute(
-                "INSERT OR IGNORE INTO settings (user_id, reminder_hour, timezone, silent) "
-                "SELECT ?, reminder_hour, timezone, silent FROM settings WHERE user_id = ?",
+                "INSERT INTO settings (user_id, reminder_hour, timezone, silent) "
+                "SELECT CAST(? AS BIGINT), reminder_hour, timezone, silent FROM settings "
+                "WHERE user_id = ? ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
             await tx.execute(
-                "INSERT OR IGNORE INTO subscriptions (user_id, topic, created_at) "
-                "SELECT ?, topic, created_at FROM subscriptions WHERE user_id = ?",
+                "INSERT INTO subscriptions (user_id, topic, created_at) "
+                "SELECT CAST(? AS BIGINT), topic, created_at FROM subscriptions "
+                "WHERE user_id = ? ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
             await tx.execute(
-                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
-                (new_id, old_id),
+                "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending' "
+                "AND push_id NOT IN (SELECT push_id FROM outbox WHERE chat_id = ?)",
+                (new_id, old_id, new_id),
             )
             await _cancel_pending(tx, old_id, "chat migrated")
             await tx.execute("DELETE FROM subscriptions WHERE user_id = ?", (old_id,))

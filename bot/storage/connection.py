@@ -1,23 +1,37 @@
-"""The one aiosqlite connection (WAL, foreign keys, busy timeout) and its lock.
+"""The database connection as storage sees it, whichever backend runs.
 
-Coroutines share the connection, so every statement and every transaction runs under one
-asyncio lock: a transaction begun by one coroutine can never swallow another's statement.
-Each read is one thread hop (execute_fetchall), not one per cursor step.
+Storage modules write one SQL dialect, the subset SQLite and PostgreSQL share (`?`
+placeholders, ON CONFLICT … DO UPDATE, RETURNING, FILTER); the PostgreSQL connection
+(bot.storage.postgres) numbers the placeholders. Nothing above storage knows which runs.
+
+SQLite: one aiosqlite connection shared by every coroutine, so every statement and every
+transaction runs under one asyncio lock: a transaction begun by one coroutine can never
+swallow another's statement. Each read is one thread hop (execute_fetchall).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
-Row = aiosqlite.Row
 Params = Sequence[Any]
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+
+class Row(Protocol):
+    """A result row: by position (aiosqlite.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, index: int) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
 
 
 def now() -> int:
@@ -25,7 +39,57 @@ def now() -> int:
     return int(time.time())
 
 
-class Transaction:
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+class Transaction(Protocol):
+    """Statements inside one transaction: all of them or none."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, params: Iterable[Params]) -> None: ...
+
+
+class Lease(Protocol):
+    """A role only one process may hold at a time (the outbox sender)."""
+
+    async def acquire(self) -> bool:
+        """Take it if nobody holds it; True if this process holds it now."""
+        ...
+
+    async def held(self) -> bool:
+        """Still ours (False once the hold was lost, e.g. its connection dropped)."""
+        ...
+
+    async def release(self) -> None: ...
+
+
+class Connection(Protocol):
+    """What storage needs of a backend: single statements and transactions."""
+
+    dialect: str
+
+    def lease(self, name: str) -> Lease: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class SqliteTransaction:
     """Statements inside one BEGIN IMMEDIATE … COMMIT, lock held throughout."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -39,7 +103,6 @@ class Transaction:
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; the number of rows it changed."""
         cursor = await self._conn.execute(sql, params)  # one hop; a DML statement is done
         return max(cursor.rowcount, 0)
 
@@ -47,14 +110,29 @@ class Transaction:
         await self._conn.executemany(sql, params)
 
 
-class Connection:
+class OwnLease:
+    """SQLite's file has one process: it holds every role."""
+
+    async def acquire(self) -> bool:
+        return True
+
+    async def held(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
+class SqliteConnection:
+    dialect = SQLITE
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
-        self._tx = Transaction(conn)
+        self._tx = SqliteTransaction(conn)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Connection:
+    async def open(cls, path: Path | str) -> SqliteConnection:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -75,6 +153,9 @@ class Connection:
     async def close(self) -> None:
         async with self._lock:
             await self._conn.close()
+
+    def lease(self, name: str) -> Lease:
+        return OwnLease()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

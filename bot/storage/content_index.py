@@ -101,5 +101,7 @@ class ContentIndex:
 
     async def documents(self) -> list[SearchDoc]:
         """The stored index rows (the search vocabulary is rebuilt from them at start)."""
-        rows = await self._conn.fetchall("SELECT kind, item_id, lang, keys, exact, loose FROM search")
+        rows = await self._conn.fetchall(
+            "SELECT kind, item_id, lang, keys, exact, loose FROM search"
+        )
         return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -41,7 +41,9 @@ class Drafts:
         )
 
     async def of_user(self, user_id: int) -> StoredDraft | None:
-        row = await self._conn.fetchone(f"SELECT {_COLUMNS} FROM drafts WHERE user_id = ?", (user_id,))
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM drafts WHERE user_id = ?", (user_id,)
+        )
         return _draft(row) if row else None
 
     async def by_key(self, key: str) -> StoredDraft | None:

@@ -7,7 +7,6 @@ marked after, so a crash repeats at most the rows in flight and loses none.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -143,20 +142,21 @@ class Outbox:
                 # This chunk: the next QUEUE_CHUNK subscribers by chat id.
                 params = [*base] + ([after] if after is not None else [])
                 last = await tx.fetchone(
-                    "SELECT max(user_id) FROM (SELECT sub.user_id " + recipients
+                    "SELECT max(user_id) FROM (SELECT sub.user_id "
+                    + recipients
                     + (" AND sub.user_id > ?" if after is not None else "")
-                    + " ORDER BY sub.user_id LIMIT ?)",
+                    + " ORDER BY sub.user_id LIMIT ?) AS chunk",
                     [*params, QUEUE_CHUNK],
                 )
                 if last is None or last[0] is None:
                     return push_id, added
-                chunk = recipients + " AND sub.user_id <= ?" + (
-                    " AND sub.user_id > ?" if after is not None else ""
+                chunk = (
+                    recipients
+                    + " AND sub.user_id <= ?"
+                    + (" AND sub.user_id > ?" if after is not None else "")
                 )
                 chunk_params = [*base, int(last[0])] + ([after] if after is not None else [])
-                added += await self._queue_chunk(
-                    tx, push_id, ts, schedule, chunk, chunk_params
-                )
+                added += await self._queue_chunk(tx, push_id, ts, schedule, chunk, chunk_params)
                 after = int(last[0])
 
     async def _queue_chunk(
@@ -181,12 +181,14 @@ class Outbox:
         for tz, hour, (due_at, expires_at) in groups:
             group_where, group_params = where, list(params)
             if hour >= 0:
-                group_where += f" AND s.timezone IS ? AND {_HOUR_SQL} = ?"
+                group_where += f" AND s.timezone IS NOT DISTINCT FROM ? AND {_HOUR_SQL} = ?"
                 group_params += [tz, hour]
             added += await tx.execute(
                 "INSERT INTO outbox "
                 "(push_id, chat_id, lang, silent, due_at, expires_at, updated_at) "
-                f"SELECT ?, sub.user_id, {EFFECTIVE_LANGUAGE_SQL}, coalesce(s.silent, 0), ?, ?, ? "
+                "SELECT CAST(? AS BIGINT), sub.user_id, "
+                f"{EFFECTIVE_LANGUAGE_SQL}, coalesce(s.silent, 0), "
+                "CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) "
                 + group_where
                 + " ON CONFLICT (push_id, chat_id) DO NOTHING",
                 [push_id, due_at, expires_at, ts, *group_params],
@@ -318,18 +320,19 @@ class Outbox:
     async def move_chat(self, row_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: send this row to its new id (unless already queued)."""
         async with self._conn.transaction() as tx:
-            try:
-                await tx.execute(
-                    "UPDATE outbox SET chat_id = ?, state = 'pending', updated_at = ? WHERE id = ?",
-                    (new_chat_id, now(), row_id),
-                )
-            except sqlite3.IntegrityError:
-                await tx.execute(
-                    "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?",
-                    (f"chat migrated to {new_chat_id}, already queued there", now(), row_id),
-                )
-                return False
-        return True
+            moved = await tx.execute(
+                "UPDATE outbox SET chat_id = ?, state = 'pending', updated_at = ? WHERE id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = ? "
+                "AND o.push_id = outbox.push_id)",
+                (new_chat_id, now(), row_id, new_chat_id),
+            )
+            if moved:
+                return True
+            await tx.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ?",
+                (f"chat migrated to {new_chat_id}, already queued there", now(), row_id),
+            )
+            return False
 
     async def release_inflight(self, ids: Iterable[int] | None = None) -> int:
         """Back to pending: at start, what a crash left in flight; at stop, what was not sent."""

@@ -74,7 +74,9 @@ class Scheduled:
         return int(row[0])
 
     async def get(self, post_id: int) -> ScheduledPost | None:
-        row = await self._conn.fetchone(f"SELECT {_COLUMNS} FROM scheduled WHERE id = ?", (post_id,))
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM scheduled WHERE id = ?", (post_id,)
+        )
         return _post(row) if row else None
 
     async def by_key(self, key: str) -> ScheduledPost | None:
@@ -98,7 +100,7 @@ class Scheduled:
         return sorted((_post(r) for r in rows), key=lambda p: (p.due_at, p.id))
 
     async def claim(self, post_id: int) -> ScheduledPost | None:
-        """"Send now": take this waiting post (None if it was already queued or cancelled)."""
+        """ "Send now": take this waiting post (None if it was already queued or cancelled)."""
         row = await self._conn.fetchone(
             f"UPDATE scheduled SET state = 'queued' WHERE id = ? AND state = 'waiting' "
             f"RETURNING {_COLUMNS}",
@@ -107,7 +109,9 @@ class Scheduled:
         return _post(row) if row else None
 
     async def set_push(self, post_id: int, push_id: int) -> None:
-        await self._conn.execute("UPDATE scheduled SET push_id = ? WHERE id = ?", (push_id, post_id))
+        await self._conn.execute(
+            "UPDATE scheduled SET push_id = ? WHERE id = ?", (push_id, post_id)
+        )
 
     async def queued_without_push(self) -> list[ScheduledPost]:
         """Claimed but not yet queued (a crash in between): queued again, once, by key."""
