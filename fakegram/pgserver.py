@@ -15,6 +15,7 @@ trusted there and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import pwd
@@ -46,6 +47,9 @@ SETTINGS = {
     "shared_buffers": "128MB",
     "max_wal_size": "1GB",
     "checkpoint_timeout": "30min",
+    # in the cluster's folder, removed with it (posix segments in /dev/shm outlive an
+    # immediate stop)
+    "dynamic_shared_memory_type": "mmap",
     "log_min_messages": "warning",
     "log_checkpoints": "off",
 }
@@ -182,6 +186,7 @@ class PgServer:
             server.stop()
             raise
         server.started_seconds = time.monotonic() - started
+        atexit.register(server.stop)  # a caller that dies of an exception leaves no server
         return server
 
     def create_database(self, name: str | None = None) -> str:
