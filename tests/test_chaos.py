@@ -47,9 +47,11 @@ def add_chaos(api: FakeBotAPI, rng: random.Random) -> None:
     api.fail("sendMessage", lose_answer=True, times=many, when=chance(0.005))
 
 
-async def test_chaos_two_kills_and_a_faulty_api(tmp_path: Path, ci_report: list[str]) -> None:
+async def test_chaos_two_kills_and_a_faulty_api(
+    tmp_path: Path, db_target: Path | str, backend: str, ci_report: list[str]
+) -> None:
     started = time.monotonic()
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = db_target
     db = await Database.open(db_path)
     for chat in range(1, RECIPIENTS + 1):
         await db.chats.seen_user(chat, "en")
@@ -108,7 +110,7 @@ async def test_chaos_two_kills_and_a_faulty_api(tmp_path: Path, ci_report: list[
     already_sent = len(api.sends_inside_429_windows()) - len(inside_429)
     seconds = time.monotonic() - started
     ci_report.append(
-        f"chaos test (seed {SEED}): {RECIPIENTS} recipients, 2 SIGKILLs (in flight "
+        f"chaos test ({backend}, seed {SEED}): {RECIPIENTS} recipients, 2 SIGKILLs (in flight "
         f"{in_flight_at_kills}), {len(api.too_many_requests_windows())} 429s: "
         f"sent {states['sent']}, failed {states['failed']}, cancelled {states['cancelled']}, "
         f"lost 0 of {len(rows)} → {len(lost)}, duplicates {duplicates} ≤ answers lost "

@@ -12,6 +12,7 @@ from bot.content.model import CONTENT_DIR
 from bot.content.validation import read_content
 from bot.dates import PartialDate
 from fakegram.harness import Harness
+from fakegram.pgserver import database_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
@@ -212,7 +213,9 @@ async def test_forged_callbacks_get_a_translated_alert(harness: Harness, data: s
     assert reply.alert and reply.text.startswith("Ин тугма")
 
 
-def test_sandbox_history_in_tajik_from_first_button_to_last(tmp_path: Path) -> None:
+def test_sandbox_history_in_tajik_from_first_button_to_last(
+    tmp_path: Path, db_target: Path | str
+) -> None:
     import subprocess
     import sys
 
@@ -227,7 +230,7 @@ def test_sandbox_history_in_tajik_from_first_button_to_last(tmp_path: Path) -> N
         env={
             "PYTHONPATH": str(ROOT),
             "PATH": "/usr/bin:/bin",
-            "DATABASE_PATH": str(tmp_path / "s.sqlite3"),
+            **database_env(db_target),  # a SQLite file or DATABASE_URL
         },
     )
     assert result.returncode == 0, result.stderr

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.storage import Database
+from fakegram.pgserver import database_env
 from fakegram.protocol import FAKE_TOKEN
 from fakegram.server import FakeBotAPI
 
@@ -19,7 +20,7 @@ RECIPIENTS = 3000
 
 
 def start_bot(
-    api: FakeBotAPI, db_path: Path, log: Path, push_rate: int = 400
+    api: FakeBotAPI, db_target: Path | str, log: Path, push_rate: int = 400
 ) -> subprocess.Popen[bytes]:
     env = {
         **{
@@ -29,7 +30,7 @@ def start_bot(
         },
         "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
         "BOT_API_BASE_URL": api.url,
-        "DATABASE_PATH": str(db_path),
+        **database_env(db_target),  # a SQLite file or DATABASE_URL
         "PUSH_RATE": str(push_rate),
         "PYTHONPATH": str(ROOT),
     }
@@ -62,9 +63,9 @@ async def wait_until(predicate, timeout: float = 60.0) -> None:
 
 
 async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
-    tmp_path: Path, ci_report: list[str]
+    tmp_path: Path, db_target: Path | str, backend: str, ci_report: list[str]
 ) -> None:
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = db_target
     db = await Database.open(db_path)
     for chat in range(1, RECIPIENTS + 1):
         await db.chats.seen_user(chat, "en")
@@ -116,7 +117,7 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
     lost = [chat for chat in range(1, RECIPIENTS + 1) if counts[chat] == 0]
     repeats = {chat: n for chat, n in counts.items() if n > 1}
     ci_report.append(
-        f"crash test: {RECIPIENTS} recipients, SIGKILL after {at_kill} deliveries, SIGTERM "
+        f"crash test ({backend}): {RECIPIENTS} recipients, SIGKILL after {at_kill} deliveries, SIGTERM "
         f"with {at_term['pending']} pending: lost {len(lost)}, repeated {len(repeats)}"
     )
     assert lost == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fakegram.harness import Harness
+from fakegram.pgserver import database_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +60,9 @@ async def test_calendar_file_in_the_users_language(
     assert summary in text.replace("\r\n ", "")
 
 
-def test_sandbox_saves_pictures_and_prints_their_path(tmp_path: Path) -> None:
+def test_sandbox_saves_pictures_and_prints_their_path(
+    tmp_path: Path, db_target: Path | str
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "sandbox"],
         input="/calendar\n",
@@ -70,7 +73,7 @@ def test_sandbox_saves_pictures_and_prints_their_path(tmp_path: Path) -> None:
         env={
             "PYTHONPATH": str(ROOT),
             "PATH": "/usr/bin:/bin",
-            "DATABASE_PATH": str(tmp_path / "s.sqlite3"),
+            **database_env(db_target),  # a SQLite file or DATABASE_URL
         },
     )
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.content.model import CONTENT_DIR
 from bot.content.validation import read_content
 from bot.dates import PartialDate
@@ -305,6 +307,7 @@ async def test_descriptions_are_set_in_each_language(harness: Harness) -> None:
     assert all(0 < len(text) <= 512 for text in descriptions.values())
 
 
+@pytest.mark.sqlite_only  # a missing database file
 def test_health_names_the_database_and_reports_what_an_operator_needs(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.sqlite3"
     result = subprocess.run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,19 +30,25 @@ def labels(message: dict) -> list[str]:
 async def tables_naming(bot: Harness, user_id: int) -> dict[str, int]:
     """Table → rows with this id in any column (as a number or as text), every table."""
     conn = bot.services.db.conn
-    tables = [
-        r[0]
-        for r in await conn.fetchall(
+    columns: dict[str, list[str]] = {}
+    if os.environ.get("DATABASE_URL"):  # PostgreSQL: the catalogue, every value as text
+        for table, column in await conn.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        ):
+            columns.setdefault(table, []).append(column)
+        where, params = '"{column}"::text = ?', (str(user_id),)
+    else:
+        for (table,) in await conn.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
+        ):
+            columns[table] = [r[1] for r in await conn.fetchall(f"PRAGMA table_info({table})")]
+        where, params = '"{column}" = ? OR "{column}" = ?', (user_id, str(user_id))
     found: dict[str, int] = {}
-    for table in tables:
-        columns = [r[1] for r in await conn.fetchall(f"PRAGMA table_info({table})")]
-        for column in columns:
+    for table, names in columns.items():
+        for column in names:
             row = await conn.fetchone(
-                f'SELECT count(*) FROM "{table}" WHERE "{column}" = ? OR "{column}" = ?',
-                (user_id, str(user_id)),
+                f'SELECT count(*) FROM "{table}" WHERE ' + where.format(column=column), params
             )
             if row and row[0]:
                 found[table] = found.get(table, 0) + int(row[0])

@@ -243,6 +243,7 @@ async def test_menu_refusals_in_a_group_show_their_alert(tmp_path: Path) -> None
 # -- 12. the database file deleted while the bot runs ---------------------------------------
 
 
+@pytest.mark.sqlite_only  # a PostgreSQL database is no file to delete
 async def test_a_deleted_database_file_stops_writes_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -297,12 +297,12 @@ async def test_a_draft_queued_before_the_crash_is_not_offered_again(bot: Harness
 
 
 async def test_a_stopped_broadcast_sends_nothing_after_a_restart(
-    bot: Harness, tmp_path: Path
+    bot: Harness, db_target: Path | str
 ) -> None:
     users = await subscribers(bot, *["en"] * 10)
     await bot.stop_bot()
     # What a crash leaves: rows claimed (in flight) by a sender, then the stop stored.
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await Database.open(db_target)  # the bot's own database
     push_id, queued = await db.outbox.queue("news:stopped", "news", {"en": "Stopped"})
     assert queued == 10
     assert len(await db.outbox.claim(2**40, 6)) == 6

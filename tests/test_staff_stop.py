@@ -11,11 +11,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot.storage import Database
+from fakegram.pgserver import database_env
 from fakegram.protocol import FAKE_TOKEN
 from fakegram.records import FakeUser
 from fakegram.server import FakeBotAPI
@@ -26,7 +28,7 @@ RECIPIENTS = 2000
 ADMIN = 999_999
 
 
-def start_bot(api: FakeBotAPI, db_path: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_bot(api: FakeBotAPI, db_target: Path | str, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **{
             k: v
@@ -35,7 +37,7 @@ def start_bot(api: FakeBotAPI, db_path: Path, log: Path) -> subprocess.Popen[byt
         },
         "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
         "BOT_API_BASE_URL": api.url,
-        "DATABASE_PATH": str(db_path),
+        **database_env(db_target),  # a SQLite file or DATABASE_URL
         "ADMIN_IDS": str(ADMIN),
         "PUSH_RATE": "100",  # 2,000 take ~20 s: the SIGTERM comes well inside them
         "PYTHONPATH": str(ROOT),
@@ -85,9 +87,9 @@ def button(message: dict[str, Any], label: str) -> str:
 
 
 async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
-    tmp_path: Path, ci_report: list[str]
+    tmp_path: Path, db_target: Path | str, backend: str, ci_report: list[str]
 ) -> None:
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = db_target
     db = await Database.open(db_path)
     for chat in range(1, RECIPIENTS + 1):
         await db.chats.seen_user(chat, "en")
@@ -140,7 +142,7 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
     counts = delivered(api)
     lost = [c for c in range(1, RECIPIENTS + 1) if counts[c] == 0]
     ci_report.append(
-        f"staff broadcast stop: SIGTERM after {at_term} of {RECIPIENTS} sent, exit in "
+        f"staff broadcast stop ({backend}): SIGTERM after {at_term} of {RECIPIENTS} sent, exit in "
         f"{stop_seconds:.1f} s; lost {len(lost)}, repeated {sum(n > 1 for n in counts.values())}"
     )
     assert lost == []
@@ -163,13 +165,14 @@ def all_delivered(api: FakeBotAPI, count: int) -> bool:
 
 
 async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
-    tmp_path: Path, ci_report: list[str]
+    tmp_path: Path, make_db_target: Callable[[str], Path | str], backend: str,
+    ci_report: list[str]
 ) -> None:
     """Issue 19, item 4: whatever instant the kill hits, the post is queued exactly once,
     or its author is shown it back with a button that queues it once."""
     outcomes = []
     for trial, delay in enumerate((0.0, 0.03, 0.08, 0.15)):
-        db_path = tmp_path / f"bot{trial}.sqlite3"
+        db_path = make_db_target(f"bot{trial}")  # a fresh database each trial
         db = await Database.open(db_path)
         for chat in range(1, 21):
             await db.chats.seen_user(chat, "en")
@@ -227,4 +230,4 @@ async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
         rows = sum((await db.outbox.counts(pushes[0].id)).values()) if pushes else 0
         await db.close()
         assert len(pushes) == 1 and rows == 20
-    ci_report.append(f"SIGKILL right after Send, {len(outcomes)} trials: {', '.join(outcomes)}")
+    ci_report.append(f"SIGKILL right after Send ({backend}), {len(outcomes)} trials: {', '.join(outcomes)}")

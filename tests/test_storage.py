@@ -6,22 +6,29 @@ from bot.storage import Database
 from bot.storage.migrations import MIGRATIONS
 
 
-async def test_schema_wal_and_migrations_are_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "db" / "bot.sqlite3"
-    db = await Database.open(path)
+async def test_migrations_are_idempotent(db_target: Path | str) -> None:
+    db = await Database.open(db_target)
     assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()
+    db = await Database.open(db_target)  # reopening applies nothing twice
+    assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_file_is_made_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "db" / "bot.sqlite3"  # its folder is made too
+    db = await Database.open(path)
     row = await db.conn.fetchone("PRAGMA journal_mode")
     assert row is not None and row[0] == "wal"
     row = await db.conn.fetchone("PRAGMA foreign_keys")
     assert row is not None and row[0] == 1
     await db.close()
-    db = await Database.open(path)  # reopening applies nothing twice
-    assert await db.schema_version() == len(MIGRATIONS)
-    await db.close()
+    assert path.exists()
 
 
-async def test_users_language_settings_subscriptions(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
+async def test_users_language_settings_subscriptions(db_target: Path | str) -> None:
+    db = await Database.open(db_target)
     user = await db.chats.seen_user(42, "en")
     assert user.chosen_language is None and user.telegram_language == "en"
     await db.changes.set_language(42, "tg")
@@ -44,6 +51,7 @@ async def test_users_language_settings_subscriptions(tmp_path: Path) -> None:
     await db.close()
 
 
+@pytest.mark.sqlite_only  # the schema version is SQLite's user_version here
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.sqlite3")
     await db.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
@@ -52,6 +60,7 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
         await Database.open(tmp_path / "bot.sqlite3")
 
 
+@pytest.mark.sqlite_only  # a database left at version 5, made with SQLite's user_version
 async def test_timeline_file_ids_leave_the_health_status(tmp_path: Path) -> None:
     """Migration 6: cached file ids move to their own table; health no longer prints them."""
     path = tmp_path / "bot.sqlite3"
@@ -81,7 +90,7 @@ async def _subscribers(db: Database, count: int) -> None:
 
 
 async def test_queuing_is_chunked_and_an_interrupted_queue_completes_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Big pushes are written in short transactions: other statements run in between, and a
     queue interrupted half-way (a crash) is completed by the next run, each row once."""
@@ -90,7 +99,7 @@ async def test_queuing_is_chunked_and_an_interrupted_queue_completes_once(
     from bot.storage import outbox
 
     monkeypatch.setattr(outbox, "QUEUE_CHUNK", 50)
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await Database.open(db_target)
     await _subscribers(db, 1000)
     interleaved = 0
 
