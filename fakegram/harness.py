@@ -176,13 +176,11 @@ class Harness:
 
     @property
     def config(self) -> Config:
-        base = self._config or Config(
-            token=FAKE_TOKEN,
-            database_path=self.data_dir / "bot.sqlite3",
-            database_url=os.environ.get("DATABASE_URL") or None,  # the suite's PostgreSQL run
-        )
+        base = self._config or Config(token=FAKE_TOKEN, database_path=self.data_dir / "bot.sqlite3")
         return replace(
             base,
+            # the suite's PostgreSQL run (tests/conftest.py sets it per test)
+            database_url=os.environ.get("DATABASE_URL") or base.database_url,
             token=FAKE_TOKEN,
             api_root=self.api.url,
             admin_ids=self.admin_ids or base.admin_ids,
