@@ -48,6 +48,9 @@ def _changed(status: str) -> int:
 
 
 class PostgresTransaction:
+    """Statements on one connection inside a transaction, or, for single statements, on
+    the pool (asyncpg's Pool offers the same fetchrow/fetch/execute)."""
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
@@ -72,6 +75,7 @@ class PostgresConnection:
 
     def __init__(self, pool: Any, url: str) -> None:
         self._pool = pool
+        self._single = PostgresTransaction(pool)  # one statement, any pooled connection
         self.url = url
 
     @classmethod
@@ -98,14 +102,13 @@ class PostgresConnection:
             yield PostgresTransaction(conn)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        row: Row | None = await self._pool.fetchrow(numbered(sql), *params)
-        return row
+        return await self._single.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self._pool.fetch(numbered(sql), *params))
+        return await self._single.fetchall(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        return _changed(await self._pool.execute(numbered(sql), *params))
+        return await self._single.execute(sql, params)
 
 
 class AdvisoryLease:
