@@ -19,7 +19,9 @@ FIXTURE_CONTENT = Path(__file__).resolve().parent / "fixtures" / "content"
 # touches the database: its module has a global named Harness or Database, or it is marked
 # `storage` (in its module's pytestmark or itself), or it asks for a bot or a database
 # target. `sqlite_only` keeps a test on SQLite alone: it looks at SQLite itself (the file,
-# its pragmas, sqlite3 errors), which PostgreSQL has no equivalent of.
+# its pragmas, sqlite3 errors), which PostgreSQL has no equivalent of. `postgresql_only`
+# keeps it on PostgreSQL alone: several processes sharing one database, which SQLite's one
+# file on one machine is not meant for.
 BACKENDS = ("sqlite", "postgresql")
 DATABASE_GLOBALS = ("Harness", "Database")
 DATABASE_FIXTURES = ("harness", "db_target", "make_db_target", "module_database_url")
@@ -86,12 +88,13 @@ def _uses_database(metafunc: pytest.Metafunc) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not _uses_database(metafunc):
         return
-    only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    marked = metafunc.definition.get_closest_marker
+    backends = ["sqlite"] if marked("sqlite_only") else list(BACKENDS)
+    if marked("postgresql_only"):
+        backends = ["postgresql"]
     # Module scope: a module's SQLite tests run first, then its PostgreSQL ones, and a
     # module-scoped fixture (a bot shared by a module's tests) can follow the backend.
-    metafunc.parametrize(
-        "backend", ["sqlite"] if only_sqlite else list(BACKENDS), indirect=True, scope="module"
-    )
+    metafunc.parametrize("backend", backends, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from test_crash import delivered, exit_code, start_bot, wait_until
+from test_crash import delivered
 
 from bot.storage import Database
+from fakegram.processes import exit_code, start_bot, wait_until
 from fakegram.server import FakeBotAPI
 
 RECIPIENTS = 2000
@@ -68,7 +69,7 @@ async def test_chaos_two_kills_and_a_faulty_api(
     processes = []
     try:
         for fraction in (0.25, 0.6):  # two SIGKILLs, a quarter and three fifths through
-            process = start_bot(api, db_path, log, push_rate=PUSH_RATE)
+            process = start_bot(api, db_path, log, PUSH_RATE=str(PUSH_RATE))
             processes.append(process)
             await wait_until(lambda f=fraction: len(delivered(api)) >= f * RECIPIENTS, 60)
             process.send_signal(signal.SIGKILL)
@@ -76,7 +77,7 @@ async def test_chaos_two_kills_and_a_faulty_api(
             db = await Database.open(db_path)
             in_flight_at_kills.append((await db.outbox.counts(push_id))["inflight"])
             await db.close()
-        last = start_bot(api, db_path, log, push_rate=PUSH_RATE)
+        last = start_bot(api, db_path, log, PUSH_RATE=str(PUSH_RATE))
         processes.append(last)
 
         async def finished() -> bool:

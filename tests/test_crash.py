@@ -3,63 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from bot.storage import Database
-from fakegram.pgserver import database_env
-from fakegram.protocol import FAKE_TOKEN
+from fakegram.processes import exit_code, start_bot, wait_until
 from fakegram.server import FakeBotAPI
 
-ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = 3000
-
-
-def start_bot(
-    api: FakeBotAPI, db_target: Path | str, log: Path, push_rate: int = 400
-) -> subprocess.Popen[bytes]:
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "BOT_API", "DATABASE_"))
-        },
-        "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
-        "BOT_API_BASE_URL": api.url,
-        **database_env(db_target),  # a SQLite file or DATABASE_URL
-        "PUSH_RATE": str(push_rate),
-        "PYTHONPATH": str(ROOT),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def delivered(api: FakeBotAPI) -> Counter[int]:
     return Counter(c.params["chat_id"] for c in api.calls("sendMessage") if c.error is None)
-
-
-async def exit_code(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int | None:
-    """Wait for the process without blocking the loop: the fake API must keep answering."""
-    await wait_until(lambda: process.poll() is not None, timeout)
-    return process.poll()
-
-
-async def wait_until(predicate, timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.05)
 
 
 async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
@@ -78,7 +34,7 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
     await api.start()
     log = tmp_path / "bot.log"
     try:
-        first = start_bot(api, db_path, log)
+        first = start_bot(api, db_path, log, PUSH_RATE="400")
         await wait_until(lambda: len(delivered(api)) >= RECIPIENTS // 3)
         first.send_signal(signal.SIGKILL)
         await exit_code(first)
@@ -90,7 +46,7 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
         in_flight_at_kill = (await db.outbox.counts(push_id))["inflight"]
         await db.close()
 
-        second = start_bot(api, db_path, log)
+        second = start_bot(api, db_path, log, PUSH_RATE="400")
         await wait_until(lambda: len(delivered(api)) >= 2 * RECIPIENTS // 3)
         second.send_signal(signal.SIGTERM)  # a graceful stop in the middle of the work
         assert await exit_code(second) == 0
@@ -101,7 +57,7 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_once(
         assert at_term["inflight"] == 0  # finished or released, nothing left hanging
         assert at_term["pending"] > 0, "the delivery finished before SIGTERM: nothing was tested"
 
-        third = start_bot(api, db_path, log)
+        third = start_bot(api, db_path, log, PUSH_RATE="400")
         await wait_until(lambda: len(delivered(api)) == RECIPIENTS)
         await asyncio.sleep(0.5)  # let the last marks reach the database
         third.send_signal(signal.SIGTERM)

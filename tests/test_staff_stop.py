@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,38 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage import Database
-from fakegram.pgserver import database_env
-from fakegram.protocol import FAKE_TOKEN
+from fakegram import processes
+from fakegram.processes import exit_code, wait_until
 from fakegram.records import FakeUser
 from fakegram.server import FakeBotAPI
-from tests.test_crash import exit_code, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = 2000
 ADMIN = 999_999
 
 
 def start_bot(api: FakeBotAPI, db_target: Path | str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "BOT_API", "DATABASE_", "ADMIN_", "PUSH_"))
-        },
-        "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
-        "BOT_API_BASE_URL": api.url,
-        **database_env(db_target),  # a SQLite file or DATABASE_URL
-        "ADMIN_IDS": str(ADMIN),
-        "PUSH_RATE": "100",  # 2,000 take ~20 s: the SIGTERM comes well inside them
-        "PYTHONPATH": str(ROOT),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    # 2,000 at 100/s take ~20 s: the SIGTERM comes well inside them
+    return processes.start_bot(api, db_target, log, ADMIN_IDS=str(ADMIN), PUSH_RATE="100")
 
 
 def delivered(api: FakeBotAPI) -> Counter[int]:
@@ -117,8 +95,12 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
         api.callback_update(admin, summary, button(summary, "Send to 2"))
         await wait_until(lambda: len(delivered(api)) >= 300, 60)
         # the follower is running: it has edited the progress message at least once
-        await wait_until(lambda: any("Sending" in (c.params.get("text") or "")
-                                     for c in api.calls("editMessageText")), 30)
+        await wait_until(
+            lambda: any(
+                "Sending" in (c.params.get("text") or "") for c in api.calls("editMessageText")
+            ),
+            30,
+        )
         started = time.monotonic()
         first.send_signal(signal.SIGTERM)
         code = await exit_code(first, 30)
@@ -165,8 +147,7 @@ def all_delivered(api: FakeBotAPI, count: int) -> bool:
 
 
 async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
-    tmp_path: Path, make_db_target: Callable[[str], Path | str], backend: str,
-    ci_report: list[str]
+    tmp_path: Path, make_db_target: Callable[[str], Path | str], backend: str, ci_report: list[str]
 ) -> None:
     """Issue 19, item 4: whatever instant the kill hits, the post is queued exactly once,
     or its author is shown it back with a button that queues it once."""
@@ -204,9 +185,7 @@ async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
             second = start_bot(api, db_path, log)
 
             await wait_until(partial(settled, api, after), 30)
-            shown = [
-                m for m in admin_messages(api) if "You pressed Send" in (m.get("text") or "")
-            ]
+            shown = [m for m in admin_messages(api) if "You pressed Send" in (m.get("text") or "")]
             if shown and len(delivered(api)) < 20:
                 outcomes.append("shown back")
                 api.callback_update(admin, shown[-1], button(shown[-1], "Send to 20"))
@@ -230,4 +209,6 @@ async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
         rows = sum((await db.outbox.counts(pushes[0].id)).values()) if pushes else 0
         await db.close()
         assert len(pushes) == 1 and rows == 20
-    ci_report.append(f"SIGKILL right after Send ({backend}), {len(outcomes)} trials: {', '.join(outcomes)}")
+    ci_report.append(
+        f"SIGKILL right after Send ({backend}), {len(outcomes)} trials: {', '.join(outcomes)}"
+    )
