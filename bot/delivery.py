@@ -234,9 +234,8 @@ class Sender:
             await self.db.outbox.release_inflight(unfinished)
         except Exception:  # they stay in flight; the next start releases them
             log.exception("could not release %d row(s) at stop", len(unfinished))
-        if self.active:
-            self.active = False
-            await self._lease.release()
+        self.active = False
+        await self._lease.release()  # a standby's connection, too
 
     async def stop_push(self, push_id: int) -> int:
         """Stop a broadcast: pending rows are cancelled now, claimed ones before their send."""

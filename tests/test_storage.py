@@ -127,3 +127,34 @@ async def test_queuing_is_chunked_and_an_interrupted_queue_completes_once(
     assert rows is not None and tuple(rows) == (1000, 1000)
     assert interleaved > 1000 // 50  # the reader got in between the chunks
     await db.close()
+
+
+async def _sessions(db: Database) -> int:
+    """Sessions PostgreSQL has opened for this database so far."""
+    row = await db.conn.fetchone(
+        "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    )
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.postgresql_only
+async def test_one_sender_at_a_time_and_a_standby_keeps_one_session(db_target: str) -> None:
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    active, standby = first.sender_lease(), second.sender_lease()
+    try:
+        assert await active.acquire()
+        await standby.acquire()  # its session is open from here on
+        before = await _sessions(second)
+        tries = [await standby.acquire() for _ in range(5)]
+        opened = await _sessions(second) - before
+        assert tries == [False] * 5 and await active.held()
+        assert opened == 0, f"the standby opened {opened} sessions for 5 tries"
+        await active.release()
+        assert not await active.held()
+        assert await standby.acquire() and await standby.held()
+    finally:
+        await active.release()
+        await standby.release()
+        await first.close()
+        await second.close()

@@ -113,45 +113,60 @@ class PostgresConnection:
 
 class AdvisoryLease:
     """A session advisory lock on a connection of its own: held while that connection
-    lives, released by PostgreSQL the moment the process dies (its socket closes)."""
+    lives, released by PostgreSQL the moment the process dies (its socket closes). A
+    standby keeps its connection between tries: one session, not one a second."""
 
     def __init__(self, url: str, key: int) -> None:
         self._url = url
         self._key = key
         self._conn: Any = None
+        self._held = False
 
     async def acquire(self) -> bool:
         import asyncpg
 
-        if self._conn is not None:
+        if self._held:
             return await self.held()
+        if self._conn is None or self._conn.is_closed():
+            try:
+                self._conn = await asyncpg.connect(self._url)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("could not reach PostgreSQL for the %s lock: %s", self._key, exc)
+                self._conn = None
+                return False
         try:
-            conn = await asyncpg.connect(self._url)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("could not reach PostgreSQL for the %s lock: %s", self._key, exc)
-            return False
-        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._key):
-            self._conn = conn
-            return True
-        await conn.close()
-        return False
+            self._held = bool(
+                await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self._key, timeout=5)
+            )
+        except Exception as exc:  # the connection broke: a new one at the next try
+            log.warning("could not ask PostgreSQL for the %s lock: %s", self._key, exc)
+            self._drop()
+        return self._held
 
     async def held(self) -> bool:
+        if not self._held:
+            return False
         if self._conn is None or self._conn.is_closed():
-            self._conn = None
+            self._drop()
             return False
         try:
             await self._conn.fetchval("SELECT 1", timeout=5)
         except Exception:  # the connection is gone, and the lock with it
-            self._conn.terminate()
-            self._conn = None
+            self._drop()
             return False
         return True
 
     async def release(self) -> None:
+        self._held = False
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:
                 await conn.close(timeout=5)
             except Exception:
                 conn.terminate()
+
+    def _drop(self) -> None:
+        self._held = False
+        if self._conn is not None:
+            self._conn.terminate()
+            self._conn = None
