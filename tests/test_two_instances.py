@@ -12,6 +12,7 @@ news once, and only a row that was in flight at the kill may reach its recipient
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 import subprocess
 import time
@@ -23,10 +24,13 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.config import Config
+from bot.reminders import queue_reminders
 from bot.storage import Database
 from fakegram.harness import Harness
 from fakegram.pgserver import free_port
 from fakegram.processes import exit_code, json_log, start_bot, stop_all, wait_until
+from fakegram.protocol import FAKE_TOKEN
 from fakegram.records import FakeUser
 from fakegram.server import FakeBotAPI
 from tests.test_staff_stop import button
@@ -246,3 +250,59 @@ async def test_a_reload_on_one_instance_reaches_the_other(
             f"two instances (postgresql): a /reload reached the other in "
             f"{time.monotonic() - reloaded:.1f} s"
         )
+
+
+REMINDER_TIME = dt.datetime(2027, 3, 2, 4, 0, 1, tzinfo=dt.UTC)  # 09:00, Dushanbe
+REMINDED = 3000  # more than one chunk of queuing (QUEUE_CHUNK, 2,000): the two interleave
+
+
+async def test_both_instances_queue_the_days_reminders_and_each_arrives_once(
+    tmp_path: Path, small_content: Path, db_target: str, ci_report: list[str]
+) -> None:
+    db = await Database.open(db_target)
+    for chat in range(1, REMINDED + 1):
+        await db.chats.seen_user(chat, LANGUAGES[chat % 3])
+        await db.changes.set_subscription(chat, "reminders", True)
+    await db.close()
+    one, other = (
+        Harness(
+            tmp_path / name,
+            content_dir=small_content,
+            config=Config(token=FAKE_TOKEN, database_path=tmp_path / name, push_rate=500),
+        )
+        for name in ("a", "b")
+    )
+    for instance in (one, other):
+        instance.set_now(REMINDER_TIME)
+    async with one, other:
+        # Each has run its start-up catch-up; now both run the daily job at the same time.
+        days = await asyncio.gather(*(queue_reminders(h.services) for h in (one, other)))
+        senders = [h.services.sender for h in (one, other)]
+        active = [s is not None and s.active for s in senders]
+
+        def pushes() -> Counter[tuple[int, str]]:
+            return Counter(
+                (c.params["chat_id"], c.params["text"])
+                for h in (one, other)
+                for c in h.api.calls("sendMessage")
+                if c.error is None and c.params["chat_id"] != ADMIN
+            )
+
+        await wait_until(lambda: len({chat for chat, _ in pushes()}) == REMINDED, 90)
+        for sender in senders:
+            assert sender is not None
+            await sender.drain(everything=True)
+    db = await Database.open(db_target)
+    try:
+        rows = await db.outbox.counts()
+    finally:
+        await db.close()
+    sent = pushes()
+    ci_report.append(
+        f"two instances (postgresql): both ran the day's reminder job at once for {REMINDED} "
+        f"subscribers (rows added by each: {[sum(q.rows for q in day) for day in days]}); "
+        f"{sum(sent.values())} reminders sent, {sum(n > 1 for n in sent.values())} twice"
+    )
+    assert active.count(True) == 1  # one sender for both
+    assert max(sent.values()) == 1
+    assert sum(sent.values()) == rows["sent"] and rows["pending"] == rows["inflight"] == 0
