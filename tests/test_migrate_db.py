@@ -250,16 +250,16 @@ def test_copies_100k_users_and_the_bot_runs_on_the_copy(
     assert run(fraction_rounded(target)) == int(sqlite_value(source_env, FRACTION_USER))
 
     run(bot_on_the_copy(target))
-    lag = max(lags) * 1000
+    longest, next_longest = (lag * 1000 for lag in sorted(lags)[-2:][::-1])
     figure = (
         f"migrate-db: {rows:,} rows in {len(shared)} tables ({USERS:,} users) copied to "
         f"PostgreSQL in {seconds:.1f} s ({rows / seconds:,.0f} rows/s; source built in "
         f"{built:.1f} s); {sampled:,} rows compared field by field; the loop was blocked "
-        f"{lag:.0f} ms at most"
+        f"{longest:.0f} ms at most, {next_longest:.0f} ms the next longest"
     )
     print(figure)
     ci_report.append(figure)
-    assert lag < 500
+    assert longest < 250  # a batch is ~5 ms; a garbage collection of the test process ~40
 
 
 def sqlite_value(path: Path, user: int) -> float:

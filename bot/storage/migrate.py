@@ -32,7 +32,7 @@ from bot.storage.postgres import PostgresConnection, PostgresTransaction
 
 log = logging.getLogger(__name__)
 
-BATCH = 5000  # rows read from SQLite per thread hop, and converted between two awaits
+BATCH = 1000  # rows per thread hop and per stretch the loop runs nothing else (~5 ms)
 VERSION_TABLE = "schema_version"  # PostgreSQL's record of the migrations, not state
 
 
