@@ -473,3 +473,22 @@ def test_a_running_bot_holding_the_file_is_named(
         con.close()
     assert "stop the bot first" in one_error_line(capsys.readouterr().err)
     assert not any(run(pg_counts(target)).values())
+
+
+def test_a_target_with_tables_of_its_own_is_refused(
+    source_env: Path, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(build_source(source_env, 5))
+    run(empty_foreign_table(target))
+    assert cli.main(["migrate-db", "--to", target]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "has tables the bot's schema has not (notes)" in line
+    assert not any(run(pg_counts(target)).values())
+
+
+async def empty_foreign_table(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CREATE TABLE notes (body text)")
+    finally:
+        await conn.close()

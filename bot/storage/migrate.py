@@ -171,20 +171,25 @@ async def _refuse_data(pg: PostgresConnection, target: str) -> None:
 
 async def _copy(sqlite: SqliteConnection, pg: PostgresConnection, target: str) -> MigrateReport:
     report = MigrateReport()
-    sqlite_tables = {
-        str(r[0])
-        for r in await sqlite.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    }
+    listed = await sqlite.fetchall(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
+        "ESCAPE '!'"
+    )
+    sqlite_tables = {str(r[0]) for r in listed}
+    virtual = [str(r[0]) for r in listed if str(r[1]).upper().startswith("CREATE VIRTUAL")]
     async with pg.transaction() as ptx, sqlite.transaction() as stx:
         assert isinstance(ptx, PostgresTransaction) and isinstance(stx, SqliteTransaction)
         tables = await _pg_tables(ptx)
         missing = sorted(set(tables) - sqlite_tables)
         if missing:
-            raise MigrateError(f"the SQLite database has no table {', '.join(missing)}")
+            raise MigrateError(
+                f"{target} has tables the bot's schema has not ({', '.join(missing)}): "
+                "give migrate-db a database of the bot's own"
+            )
         report.skipped = sorted(
-            t for t in sqlite_tables - set(tables) if not _is_shadow(t, sqlite_tables)
+            t
+            for t in sqlite_tables - set(tables)
+            if not t.startswith(tuple(f"{v}_" for v in virtual))
         )
         # Nobody may write while we copy; and a bot that started meanwhile is refused too.
         await ptx.execute(
@@ -202,11 +207,6 @@ async def _copy(sqlite: SqliteConnection, pg: PostgresConnection, target: str) -
                 + ", ".join(f"{c.table} {c.sqlite} in SQLite, {c.postgresql} copied" for c in wrong)
             )
     return report
-
-
-def _is_shadow(table: str, tables: set[str]) -> bool:
-    """An FTS5 table's own storage (search_data, search_idx, …), listed beside it."""
-    return "_" in table and table.rsplit("_", 1)[0] in tables
 
 
 def _quoted(name: str) -> str:
