@@ -1,4 +1,5 @@
-"""Command line: python -m bot [run | sandbox | check-content] [--version]."""
+"""Command line: python -m bot [run | webhook | health | sandbox | check-content | migrate-db]
+[--version]."""
 
 from __future__ import annotations
 
@@ -79,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = sub.add_parser("check-content", help="validate content/ and print counts")
     check.add_argument("--content-dir", type=Path, default=CONTENT_DIR)
+    move = sub.add_parser(
+        "migrate-db",
+        help="copy the SQLite database at DATABASE_PATH into an empty PostgreSQL database",
+    )
+    move.add_argument(
+        "--to", required=True, metavar="postgresql://…", help="the empty target database"
+    )
     return parser
 
 
@@ -115,6 +123,27 @@ def check_content(content_dir: Path) -> int:
     return 0
 
 
+def migrate_db(config: Config, url: str) -> int:
+    """SQLite's file (DATABASE_PATH, whatever DATABASE_URL says) into an empty PostgreSQL
+    database; the counts per table, or one line saying why nothing was copied (exit 2: not
+    a file and a PostgreSQL URL; 1: the copy could not be made)."""
+    from bot.storage.migrate import MigrateError, check_arguments, migrate_database, shown_url
+
+    source = Path(config.database_path)
+    try:
+        check_arguments(source, url)
+    except MigrateError as exc:
+        return _fail([str(exc)])
+    print(f"copying {source.resolve()} into {shown_url(url)} …")
+    try:
+        report = run_async(migrate_database(source, url))
+    except MigrateError as exc:
+        return _fail([str(exc)], code=1)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
@@ -133,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if command == "check-content":
         return check_content(args.content_dir)
+    if command == "migrate-db":
+        return migrate_db(config, args.to)
     if command == "sandbox":
         from fakegram.sandbox import run_sandbox
 

@@ -107,3 +107,17 @@ def test_sandbox_staff_needs_no_admin_ids(tmp_path: Path) -> None:
     assert "/post — Staff: send news to subscribers" in staff.stdout
     plain = run(["sandbox"], env=env, stdin="/help\n")
     assert "/post" not in plain.stdout
+
+
+def test_migrate_db_refuses_what_is_not_postgresql_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bot.sqlite3").touch()
+    env = {"DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+    result = run(["migrate-db", "--to", "sqlite:///other.sqlite3"], env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == ("error: --to must be a postgresql:// URL, not 'sqlite'")
+    result = run(
+        ["migrate-db", "--to", "postgresql://bot@127.0.0.1:1/bot"],
+        env={"DATABASE_PATH": str(tmp_path / "missing.sqlite3")},
+    )
+    assert result.returncode == 2 and "no SQLite database at" in result.stderr
+    assert not (tmp_path / "missing.sqlite3").exists()

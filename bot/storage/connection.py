@@ -109,6 +109,16 @@ class SqliteTransaction:
     async def executemany(self, sql: str, params: Iterable[Params]) -> None:
         await self._conn.executemany(sql, params)
 
+    async def batches(
+        self, sql: str, params: Params = (), size: int = 5000
+    ) -> AsyncIterator[list[Row]]:
+        """A query's rows `size` at a time, as plain tuples, one thread hop per batch: a
+        whole table without holding it in memory (bot.storage.migrate copies with it)."""
+        async with self._conn.execute(sql, params) as cursor:
+            cursor.row_factory = None  # tuples, as they are, with nothing to convert
+            while rows := await cursor.fetchmany(size):
+                yield list(rows)
+
 
 class OwnLease:
     """SQLite's file has one process: it holds every role."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
@@ -68,6 +68,16 @@ class PostgresTransaction:
         rows = [tuple(p) for p in params]
         if rows:
             await self._conn.executemany(numbered(sql), rows)
+
+    async def copy(
+        self, table: str, columns: Sequence[str], records: AsyncIterable[tuple[Any, ...]]
+    ) -> int:
+        """Rows into a table by binary COPY (asyncpg's fast path, many times executemany's
+        rate); each value must already be the column's Python type. The rows copied."""
+        status = await self._conn.copy_records_to_table(
+            table, records=records, columns=list(columns)
+        )
+        return _changed(status)
 
 
 class PostgresConnection:
