@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot import __version__
 from bot.analytics import FLUSH_EVERY, Analytics
-from bot.broadcasts import stop_background
+from bot.broadcasts import ADOPT_EVERY, adopt_progress, stop_background
 from bot.callbacks import MENU
 from bot.config import Config
 from bot.content.checks import ContentError
@@ -352,6 +352,9 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         app.job_queue.run_repeating(queue_due_posts, QUEUE_EVERY, first=1.0, name="scheduled-posts")
         app.job_queue.run_once(resume_confirmed, 0.5, name="resume-drafts")
         app.job_queue.run_repeating(
+            _adopt_progress, ADOPT_EVERY, first=1.0, name="progress-messages"
+        )
+        app.job_queue.run_repeating(
             _flush_figures, FLUSH_EVERY, first=FLUSH_EVERY, name="usage-figures"
         )
         app.job_queue.run_daily(
@@ -371,6 +374,15 @@ async def _follow_reloads(context: BotContext) -> None:
             log.info("content reloaded after a /reload elsewhere: %s", services.content.counts())
     except ContentError as exc:
         log.error("another instance reloaded the content, but here it is invalid: %s", exc)
+
+
+async def _adopt_progress(context: BotContext) -> None:
+    """A broadcast's progress message whose follower died (here, before a restart, or on
+    another instance) is followed from here."""
+    services = context.services
+    await adopt_progress(
+        context.application.bot_data, services.db, context.bot, services.i18n, services.process_id
+    )
 
 
 async def _flush_figures(context: BotContext) -> None:

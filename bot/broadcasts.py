@@ -5,14 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import LANGUAGE_NAMES, Translator
+from telegram import Bot
+from telegram.error import BadRequest, TelegramError
+
+from bot.i18n import LANGUAGE_NAMES, I18n, Translator
 from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.storage import Database
+from bot.storage.progress import Watched
+
+log = logging.getLogger(__name__)
 
 Drafts = dict[str, str | None]  # language → HTML text, or None when skipped on purpose
 
@@ -158,4 +166,74 @@ async def stats_text(tr: Translator, db: Database, now: dt.datetime) -> str:
         week_failed=tr.number(week["failed"]),
         pending=tr.number(backlog["pending"]),
         inflight=tr.number(backlog["inflight"]),
+    )
+
+
+# -- the progress message -----------------------------------------------------------------
+
+PROGRESS_EVERY = 1.0  # seconds between edits of a progress message
+ADOPT_EVERY = 5.0  # seconds between looks for progress messages nobody follows
+QUIET_FOR = 10  # seconds without a follower's tick before another process takes over
+
+
+async def follow_progress(
+    db: Database, bot: Bot, i18n: I18n, watched: Watched, follower: str
+) -> None:
+    """Edit the progress message as delivery goes on, until the final report; stop early
+    if another process has taken the message over (this one was thought gone)."""
+    tr = i18n(watched.language)
+    shown = ""
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY)
+        if not await db.progress.tick(watched.push_id, follower):
+            return
+        counts = await db.outbox.counts(watched.push_id)
+        progress = Progress.of(counts, max(0.0, time.time() - watched.started_at))
+        text = progress_text(tr, progress)
+        if text != shown:
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=watched.chat_id, message_id=watched.message_id
+                )
+                shown = text
+            except BadRequest:
+                pass  # deleted by the user, or unchanged: keep following
+            except TelegramError as exc:  # a network error: the next second tries again
+                log.warning("could not update broadcast %d's progress: %s", watched.push_id, exc)
+        if progress.done:
+            await db.progress.finish(watched.push_id)
+            return
+
+
+async def show_progress(
+    bot_data: dict[Any, Any],
+    db: Database,
+    bot: Bot,
+    i18n: I18n,
+    watched: Watched,
+    follower: str,
+) -> None:
+    """Follow a new progress message from here (and let others take it over if needed)."""
+    await db.progress.watch(watched, follower)
+    _follow(bot_data, db, bot, i18n, watched, follower)
+
+
+async def adopt_progress(
+    bot_data: dict[Any, Any], db: Database, bot: Bot, i18n: I18n, follower: str
+) -> int:
+    """Follow the progress messages whose follower went quiet; how many were taken."""
+    adopted = await db.progress.adopt(follower, QUIET_FOR)
+    for watched in adopted:
+        log.info("following broadcast %d's progress message (its follower went)", watched.push_id)
+        _follow(bot_data, db, bot, i18n, watched, follower)
+    return len(adopted)
+
+
+def _follow(
+    bot_data: dict[Any, Any], db: Database, bot: Bot, i18n: I18n, watched: Watched, follower: str
+) -> None:
+    start_background(
+        bot_data,
+        follow_progress(db, bot, i18n, watched, follower),
+        name=f"progress-{watched.push_id}",
     )

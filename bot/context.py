@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ class Services:
 
     sender: Sender | None = None
     conversations: SharedConversations | None = None
+    # This process among those sharing the database (new at every start): who follows what.
+    process_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 SERVICES_KEY = "services"

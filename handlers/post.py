@@ -6,7 +6,6 @@ a timeout or a second instance never turns a pressed "Send" into a lost or doubl
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 import warnings
@@ -14,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -26,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot import drafts
-from bot.broadcasts import Progress, progress_text, start_background
+from bot.broadcasts import Progress, progress_text, show_progress
 from bot.context import BotContext
 from bot.conversation_state import timed_out
 from bot.conversations import run_command
@@ -38,10 +36,10 @@ from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.scheduled import confirmed_prompt
 from bot.storage.outbox import CHAT_KINDS, Audience
+from bot.storage.progress import Watched
 from bot.ui import Button, answer_stale, keyboard, respond
 
 WRITING, FALLBACK, PREVIEW = range(3)
-PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
 DRAFT_TIMEOUT = 30 * 60.0  # seconds a draft waits for its author before it is dropped
 SCHEDULE_DAYS = 7  # today and the six days after it
 
@@ -494,10 +492,16 @@ async def send(update: Update, context: BotContext) -> int:
         update, progress_text(tr, Progress.of(await db.outbox.counts(result.push_id), 0.0))
     )
     if isinstance(message, Message):
-        start_background(
+        watched = Watched(
+            result.push_id, message.chat_id, message.message_id, context.lang, int(time.time())
+        )
+        await show_progress(
             context.application.bot_data,
-            follow_progress(context, tr, message.chat_id, message.message_id, result.push_id),
-            name=f"progress-{result.push_id}",
+            db,
+            context.bot,
+            services.i18n,
+            watched,
+            services.process_id,
         )
     return ConversationHandler.END
 
@@ -517,27 +521,6 @@ async def drop_confirmed(update: Update, context: BotContext) -> None:
     await respond(
         update, context.tr.pgettext("post", "Dropped: this news will not be sent."), edit=True
     )
-
-
-async def follow_progress(
-    context: BotContext, tr: Translator, chat_id: int, message_id: int, push_id: int
-) -> None:
-    """Edit the progress message as delivery goes on, until the final report."""
-    started = time.monotonic()
-    shown = ""
-    db = context.services.db
-    while True:
-        await asyncio.sleep(PROGRESS_EVERY)
-        progress = Progress.of(await db.outbox.counts(push_id), time.monotonic() - started)
-        text = progress_text(tr, progress)
-        if text != shown:
-            try:
-                await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
-                shown = text
-            except BadRequest:
-                pass  # deleted by the user, or unchanged: keep following
-        if progress.done:
-            return
 
 
 # -- leaving the conversation -------------------------------------------------------------

@@ -21,6 +21,7 @@ import pytest
 import bot.__main__ as cli
 from bot import storage
 from bot.storage.migrations import CONTENT_MIGRATIONS
+from bot.storage.progress import Watched
 from fakegram.pgserver import PgServer
 
 USERS = 100_000
@@ -89,7 +90,7 @@ async def build_source(path: Path, users: int) -> None:
         await db.chats.seen_user(BIG_USER, "en")
         await db.changes.update_settings(BIG_USER, reminder_hour=7, silent=True)
         await db.changes.set_subscription(BIG_USER, "reminders", True)
-        _, rows = await db.outbox.queue("news:migrate", "news", TEXTS)
+        push_id, rows = await db.outbox.queue("news:migrate", "news", TEXTS)
         assert rows == users + 1  # every user and the group
         claimed = await db.outbox.claim(int(time.time()) + 60, 3)
         await db.outbox.mark_sent(claimed[0].id, 555)
@@ -102,6 +103,7 @@ async def build_source(path: Path, users: int) -> None:
         await db.analytics.add({("2026-12-01", "command", "start"): 3}, gauge=False)
         await db.analytics.rate(BIG_USER, "fact", "glaciers", 1)
         await db.conversations.put("post", BIG_USER, BIG_USER, {"step": "text"})
+        await db.progress.watch(Watched(push_id, BIG_USER, 41, "tg", ts), "process-1")
     finally:
         await db.close()
 
@@ -243,6 +245,7 @@ def test_copies_100k_users_and_the_bot_runs_on_the_copy(
         ("daily_counts", "day, metric, key"),
         ("ratings", "user_id"),
         ("conversations", "chat_id"),
+        ("progress_messages", "push_id"),
         ("subscriptions", "user_id, topic"),
     ):
         where = "user_id % 997 = 0" if table == "subscriptions" else "true"

@@ -112,7 +112,11 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
 
         second = start_bot(api, db_path, log)
         await wait_until(lambda: len(delivered(api)) == RECIPIENTS, 90)
-        await asyncio.sleep(0.5)
+        # the staff member's progress message, left at "Sending…", is followed on
+        report = await api.wait_for_call(
+            lambda c: c.method == "editMessageText" and "Broadcast finished" in c.params["text"],
+            timeout=30,
+        )
         second.send_signal(signal.SIGTERM)
         assert await exit_code(second, 30) == 0
     finally:
@@ -128,6 +132,7 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
         f"{stop_seconds:.1f} s; lost {len(lost)}, repeated {sum(n > 1 for n in counts.values())}"
     )
     assert lost == []
+    assert f"Sent: {RECIPIENTS:,} · failed: 0" in report.result["text"]
     db = await Database.open(db_path)
     (push,) = await db.outbox.recent_pushes("news")
     final = await db.outbox.counts(push.id)

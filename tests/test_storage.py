@@ -4,6 +4,7 @@ import pytest
 
 from bot.storage import Database
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.progress import Watched
 
 
 async def test_migrations_are_idempotent(db_target: Path | str) -> None:
@@ -158,3 +159,22 @@ async def test_one_sender_at_a_time_and_a_standby_keeps_one_session(db_target: s
         await standby.release()
         await first.close()
         await second.close()
+
+
+async def test_a_quiet_progress_message_is_taken_over(db_target: Path | str) -> None:
+    db = await Database.open(db_target)
+    try:
+        push_id, _ = await db.outbox.queue("news:progress", "news", {"en": "News"})
+        watched = Watched(push_id, 777, 41, "tg", 1_700_000_000)
+        await db.progress.watch(watched, "first")
+        assert await db.progress.adopt("second", quiet_for=60) == []  # it ticks: leave it
+        assert await db.progress.tick(push_id, "first")
+        # gone quiet (-1: a tick in this very second counts as quiet): another takes it
+        assert await db.progress.adopt("second", quiet_for=-1) == [watched]
+        assert not await db.progress.tick(push_id, "first")  # the old follower stops
+        assert await db.progress.tick(push_id, "second")
+        assert await db.progress.adopt("third", quiet_for=60) == []
+        await db.progress.finish(push_id)
+        assert not await db.progress.tick(push_id, "second")
+    finally:
+        await db.close()

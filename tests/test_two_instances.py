@@ -5,8 +5,9 @@ A /reload on one reaches the other. And:
 Two `python -m bot webhook` processes share the database and the (fake) Bot API. The
 staff member's /post goes back and forth between them, one message each, as a load
 balancer would spread them, and completes; while its 5,000 messages go out, the instance
-that sends them is killed with SIGKILL. The other takes over: every recipient gets the
-news once, and only a row that was in flight at the kill may reach its recipient twice.
+that sends them (and shows their progress) is killed with SIGKILL. The other takes over:
+every recipient gets the news once, only a row that was in flight at the kill may reach
+its recipient twice, and the staff member's progress message reaches "Broadcast finished".
 """
 
 from __future__ import annotations
@@ -169,15 +170,16 @@ async def test_two_instances_share_a_conversation_and_a_sender_that_dies(
         async with httpx.AsyncClient(timeout=10) as client:
             staff = Staff(api, client)
             # One conversation, each step on the other instance than the one before.
-            assert "Send the news text in Русский" in text_of(await staff.send(b, "/post"))
-            assert "Send the news text in Тоҷикӣ" in text_of(await staff.send(a, NEWS["ru"]))
-            assert "Send the news text in English" in text_of(await staff.send(b, NEWS["tg"]))
-            replies = await staff.send(a, NEWS["en"])
+            assert "Send the news text in Русский" in text_of(await staff.send(a, "/post"))
+            assert "Send the news text in Тоҷикӣ" in text_of(await staff.send(b, NEWS["ru"]))
+            assert "Send the news text in English" in text_of(await staff.send(a, NEWS["tg"]))
+            replies = await staff.send(b, NEWS["en"])
             summary = replies[-1]
             assert f"Ready to send to {RECIPIENTS:,} news subscribers" in summary["text"]
             for language in LANGUAGES:  # the preview of each language's text, on a
                 assert any(m.get("text") == NEWS[language] for m in replies)
-            await staff.press(b, summary, "Send to")
+            # on the sender: its progress message, too, must outlive it
+            await staff.press(a, summary, "Send to")
 
         await wait_until(lambda: len(delivered(api)) >= RECIPIENTS // 4, 60)
         roles = {i.name: await role_of(db_target, i) for i in (a, b)}
@@ -195,6 +197,7 @@ async def test_two_instances_share_a_conversation_and_a_sender_that_dies(
             lambda c: c.method == "editMessageText" and "Broadcast finished" in c.params["text"],
             timeout=30,
         )
+        adopted = [m for m in b.log_messages() if "progress message" in m]
     finally:
         stop_all(a.process, b.process)
         await api.stop()
@@ -215,6 +218,7 @@ async def test_two_instances_share_a_conversation_and_a_sender_that_dies(
     assert len(repeats) <= in_flight
     assert takeover < 10
     assert f"Sent: {RECIPIENTS:,} · failed: 0" in report.result["text"]
+    assert len(adopted) == 1  # the staff member's "Sending…" was followed on from b
     for chat in (1, 2, 3):  # each recipient in their own language
         texts = [c.params["text"] for c in api.calls("sendMessage") if c.params["chat_id"] == chat]
         assert texts[0] == NEWS[LANGUAGES[chat % 3]]

@@ -21,6 +21,7 @@ from bot.storage.drafts import Drafts
 from bot.storage.migrations import create_content_tables, migrate, schema_version
 from bot.storage.outbox import Outbox
 from bot.storage.privacy import Privacy
+from bot.storage.progress import ProgressMessages
 from bot.storage.scheduled import Scheduled
 from bot.storage.settings import SettingsStore
 from bot.storage.status import Status
@@ -43,6 +44,7 @@ class Database:
         self.analytics = AnalyticsStore(conn)
         self.privacy = Privacy(conn)
         self.conversations = ConversationStates(conn)
+        self.progress = ProgressMessages(conn)
 
     @property
     def shared(self) -> bool:

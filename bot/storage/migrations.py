@@ -176,6 +176,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, user_id, name)
     ) WITHOUT ROWID;
     """,
+    # 12: a broadcast's progress message and who keeps it up to date: when that process
+    # goes quiet (it died, or stopped), another one, or the same one restarted, takes over
+    """
+    CREATE TABLE IF NOT EXISTS progress_messages (
+        push_id     INTEGER PRIMARY KEY REFERENCES pushes(id),
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        language    TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        followed_by TEXT NOT NULL,
+        followed_at INTEGER NOT NULL
+    );
+    """,
 )
 
 

@@ -28,6 +28,7 @@ class Privacy:
             )
             deleted = pending
             deleted += await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM progress_messages WHERE chat_id = ?", (user_id,))
             for table in ("ratings", "settings", "subscriptions"):
                 deleted += await tx.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             await tx.execute("UPDATE pushes SET created_by = NULL WHERE created_by = ?", (user_id,))
