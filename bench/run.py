@@ -12,6 +12,7 @@ run. Their progress goes to stderr; the table of targets is printed last.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in report.metrics:
             if m.target:
                 label = f"{report.bench}: {m.label}"
-                targeted.append(Metric(m.key, label, m.value, m.unit, m.target, m.ok, m.digits))
+                targeted.append(dataclasses.replace(m, label=label))
         if report.error:
             targeted.append(Metric("error", f"{report.bench}: {report.error}", None))
     print(f"\nwrote {args.output} ({total:.0f} s)", file=sys.stderr)
