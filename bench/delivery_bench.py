@@ -99,7 +99,7 @@ async def make_bot(url: str, httpx: bool = False) -> Bot:
     return bot
 
 
-PG = " (PostgreSQL)"  # the label suffix of the PostgreSQL rows; their keys end in _pg
+PG = " — on PostgreSQL"  # the label suffix of the PostgreSQL rows; their keys end in _pg
 
 
 async def fresh_db(target: Path | str, users: int, key: str = "") -> Database:
@@ -631,7 +631,7 @@ async def run(args: argparse.Namespace, report: Report) -> None:
         "API runs in its own process and checks each message's HTML as Telegram would"
     )
     report.notes.append(
-        f"{pg.described}. The PostgreSQL rows: the same queue call and Sender, the database "
+        f"{pg.described}. They time the same queue call and Sender, the database "
         "opened with its postgresql:// URL (the bot's migrations, its pool of "
         f"{POOL_SIZE} connections), the users created with INSERT … SELECT generate_series "
         "and ANALYZEd before the timed part. In production the sender's rate is bounded by "
