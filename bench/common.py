@@ -20,10 +20,11 @@ import os
 import platform
 import re
 import resource
+import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -362,8 +363,6 @@ def _toml_item(item: Any) -> dict[str, Any]:
 
 def write_content_dir(content: Content, target: Path, seeds_from: Path = CONTENT_DIR) -> Path:
     """Write `content` as a content folder the loader reads (with the seed files)."""
-    import shutil
-
     target.mkdir(parents=True, exist_ok=True)
     for kind, items in content.items.items():
         text = toml_tables(kind, (_toml_item(i) for i in items))
@@ -380,7 +379,7 @@ def write_content_dir(content: Content, target: Path, seeds_from: Path = CONTENT
 def main(
     name: str,
     title: str,
-    run: Callable[[argparse.Namespace, Report], Awaitable[None]],
+    run: Callable[[argparse.Namespace, Report], Coroutine[Any, Any, None]],
     configure: Callable[[argparse.ArgumentParser], None] | None = None,
     argv: Sequence[str] | None = None,
 ) -> int:
@@ -552,13 +551,16 @@ class Postgres:
         except ImportError as exc:
             self.reason = f"asyncpg is not installed ({exc})"
             return self
+        folder = scratch_dir("bench-pg-")
         try:
-            self.server = PgServer.start(scratch_dir("bench-pg-"))
+            self.server = PgServer.start(folder)
             self.version = self.server.version
         except PgUnavailable as exc:
             self.reason = exc.reason
         except Exception as exc:  # initdb or the server failing in a way pgserver did not name
             self.reason = f"PostgreSQL did not start: {type(exc).__name__}: {exc}"
+        if self.server is None:  # a start that failed early leaves its empty folder
+            shutil.rmtree(folder, ignore_errors=True)
         return self
 
     def __exit__(

@@ -7,6 +7,10 @@
 Each benchmark runs in its own subprocess with a time limit and hands its figures back as
 JSON; a benchmark that fails or runs out of time is reported as such and the others still
 run. Their progress goes to stderr; the table of targets is printed last.
+
+The PostgreSQL rows (delivery_bench, e2e_bench) start a throwaway local server
+(fakegram/pgserver.py: Debian's postgresql package and asyncpg); without one they say
+"not measured" and why. BENCH_POSTGRES=0 leaves them out.
 """
 
 from __future__ import annotations
