@@ -20,16 +20,22 @@ import os
 import platform
 import re
 import resource
+import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from bot.content.kinds import BY_NAME
 from bot.content.model import CONTENT_DIR, SEEDS_SUBDIR, Content, Fact, Period, Term
+
+if TYPE_CHECKING:
+    from bot.storage import Database
+    from fakegram.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -47,10 +53,11 @@ class Metric:
     target: str = ""  # as people read it: "< 10 ms", "≥ 1,000 msg/s"; "" for information
     ok: bool | None = None  # met, missed, or None (no target / not measured)
     digits: int = 1
+    reason: str = ""  # why it was not measured (value None)
 
     def shown(self) -> str:
         if self.value is None:
-            return "not measured"
+            return f"not measured: {self.reason}" if self.reason else "not measured"
         if self.digits == 0 or (float(self.value).is_integer() and abs(self.value) >= 100):
             text = f"{self.value:,.0f}"
         else:
@@ -209,9 +216,31 @@ def machine() -> dict[str, str]:
         "Python": platform.python_version(),
         "python-telegram-bot": telegram.__version__,
         "SQLite": f"{sqlite3.sqlite_version} (aiosqlite {aiosqlite.__version__})",
+        "PostgreSQL": postgres_version(),
         "load average at start (1/5/15 min)": load,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def postgres_version() -> str:
+    """The server the PostgreSQL rows start (fakegram/pgserver.py), or why there is none."""
+    try:
+        import asyncpg
+
+        from fakegram.pgserver import SETTINGS, PgUnavailable, _version, find_bindir
+    except ImportError as exc:
+        return f"none: {exc}"
+    try:
+        version = _version(find_bindir())
+    except PgUnavailable as exc:
+        return f"none: {exc.reason}"
+    off = ", ".join(
+        k for k in ("fsync", "synchronous_commit", "full_page_writes") if SETTINGS[k] == "off"
+    )
+    return (
+        f"{version} (asyncpg {asyncpg.__version__}), a throwaway local server over TCP "
+        f"on 127.0.0.1, {off} off"
+    )
 
 
 def _suppress() -> contextlib.suppress:
@@ -334,8 +363,6 @@ def _toml_item(item: Any) -> dict[str, Any]:
 
 def write_content_dir(content: Content, target: Path, seeds_from: Path = CONTENT_DIR) -> Path:
     """Write `content` as a content folder the loader reads (with the seed files)."""
-    import shutil
-
     target.mkdir(parents=True, exist_ok=True)
     for kind, items in content.items.items():
         text = toml_tables(kind, (_toml_item(i) for i in items))
@@ -352,7 +379,7 @@ def write_content_dir(content: Content, target: Path, seeds_from: Path = CONTENT
 def main(
     name: str,
     title: str,
-    run: Callable[[argparse.Namespace, Report], Awaitable[None]],
+    run: Callable[[argparse.Namespace, Report], Coroutine[Any, Any, None]],
     configure: Callable[[argparse.ArgumentParser], None] | None = None,
     argv: Sequence[str] | None = None,
 ) -> int:
@@ -454,6 +481,148 @@ def populate(
     finally:
         con.close()
     return time.perf_counter() - started
+
+
+async def populate_db(
+    db: Database,
+    users: int,
+    topics: Sequence[str] = ("reminders", "news"),
+    *,
+    first_id: int = 1,
+) -> float:
+    """populate() (with its settings rows) through the database's own connection, for
+    PostgreSQL: the same rows, generate_series in place of SQLite's recursive CTE, then
+    ANALYZE (autovacuum would have done it long before a real push). Seconds taken."""
+    started = time.perf_counter()
+    last = first_id + users - 1
+    ts = int(time.time())
+    seq = "FROM generate_series(?::bigint, ?::bigint) AS x"
+    async with db.conn.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO users (id, telegram_language, created_at, last_seen_at) "
+            "SELECT x, CASE x % 4 WHEN 0 THEN 'ru' WHEN 1 THEN 'tg' WHEN 2 THEN 'en' "
+            f"ELSE 'de' END, ?::bigint, ?::bigint {seq}",
+            (ts, ts, first_id, last),
+        )
+        for topic in topics:
+            await tx.execute(
+                "INSERT INTO subscriptions (user_id, topic, created_at) "
+                f"SELECT x, ?::text, ?::bigint {seq}",
+                (topic, ts, first_id, last),
+            )
+        await tx.execute(
+            "INSERT INTO settings (user_id, reminder_hour, timezone, silent) "
+            "SELECT x, 7 + (x / 10) % 4, CASE WHEN x % 100 = 0 THEN 'Europe/Moscow' END, "
+            f"CASE WHEN x % 3 = 0 THEN 1 ELSE 0 END {seq} WHERE x % 10 = 0",
+            (first_id, last),
+        )
+    for table_name in ("users", "subscriptions", "settings"):
+        await db.conn.execute(f"ANALYZE {table_name}")
+    return time.perf_counter() - started
+
+
+# -- PostgreSQL beside SQLite ------------------------------------------------------------------
+
+POSTGRES_SWITCH = "BENCH_POSTGRES"  # "0": measure SQLite only
+
+
+class Postgres:
+    """A throwaway PostgreSQL server (fakegram/pgserver.py) for a benchmark's PostgreSQL
+    rows, or the reason there is none: those rows then say "not measured: <reason>" and
+    the SQLite ones are measured as ever.
+
+        with Postgres() as pg:
+            url = pg.database()  # None when pg.reason says why not
+    """
+
+    def __init__(self) -> None:
+        self.server: PgServer | None = None
+        self.reason = ""
+        self.version = ""  # kept after the server stopped, for the notes
+
+    def __enter__(self) -> Postgres:
+        if os.environ.get(POSTGRES_SWITCH, "").strip() == "0":
+            self.reason = f"switched off ({POSTGRES_SWITCH}=0)"
+            return self
+        try:
+            import asyncpg  # noqa: F401  # the optional extra the bot needs for PostgreSQL
+
+            from fakegram.pgserver import PgServer, PgUnavailable, scratch_dir
+        except ImportError as exc:
+            self.reason = f"asyncpg is not installed ({exc})"
+            return self
+        folder = scratch_dir("bench-pg-")
+        try:
+            self.server = PgServer.start(folder)
+            self.version = self.server.version
+        except PgUnavailable as exc:
+            self.reason = exc.reason
+        except Exception as exc:  # initdb or the server failing in a way pgserver did not name
+            self.reason = f"PostgreSQL did not start: {type(exc).__name__}: {exc}"
+        if self.server is None:  # a start that failed early leaves its empty folder
+            shutil.rmtree(folder, ignore_errors=True)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def failed(self, exc: BaseException) -> None:
+        """A PostgreSQL run failed: its rows say so, the server goes, SQLite's rows go on."""
+        import traceback
+
+        traceback.print_exc()
+        self.reason = f"failed: {type(exc).__name__}: {exc}"
+        self.version = ""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def database(self) -> str | None:
+        """A fresh empty database's URL (the bot's migrations create its tables on open)."""
+        return self.server.create_database() if self.server is not None else None
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the server's processes have used so far (0 without a server): the
+        postmaster with the backends it has reaped, and the backends alive. Those are not
+        in this process's CPU, where SQLite's work is."""
+        if self.server is None:
+            return 0.0
+        try:
+            postmaster = int((self.server.data_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return math.nan
+        ticks = 0
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:  # after "(comm)": state, ppid, …; utime, stime, cutime, cstime are 11-14
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if int(proc.name) == postmaster:
+                ticks += sum(int(f) for f in fields[11:15])
+            elif int(fields[1]) == postmaster:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    @property
+    def described(self) -> str:
+        if not self.version:
+            return f"PostgreSQL: not measured: {self.reason}"
+        return (
+            f"PostgreSQL rows: PostgreSQL {self.version}, a throwaway local server "
+            "(fakegram/pgserver.py) reached over TCP on 127.0.0.1, with fsync, "
+            "synchronous_commit and full_page_writes off and its data in /dev/shm where "
+            "there is room: a lower bound for a durable server on a disk; its CPU is in "
+            "processes of its own, counted apart (read from /proc)"
+        )
 
 
 NEWS_TEXTS = {

@@ -13,7 +13,10 @@ bot's sendMessage arriving there (Call.at). Variants run in interleaved rounds:
   the pools build_application gives it), so that ours' overhead beyond HTTP is visible;
 - ours: the real application (fakegram.harness.Harness, build_application as shipped, with its
   AIORateLimiter);
-- ours without the reply limiter: build_application(rate_limit=False), to size its cost.
+- ours without the reply limiter: build_application(rate_limit=False), to size its cost;
+- ours on PostgreSQL: the real application with Config.database_url, a fresh database per
+  run on a throwaway local server (fakegram/pgserver.py, over TCP, fsync off); its CPU
+  figure adds the server's processes. Where no server can be started, its rows say why.
 
 Where a target is missed, the benchmark profiles both bots, times each command alone,
 and runs what-ifs in interleaved rounds (an echo bot sending ours' /start reply, ours
@@ -29,6 +32,7 @@ import bisect
 import contextlib
 import cProfile
 import functools
+import os
 import pstats
 import tempfile
 import time
@@ -42,6 +46,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, TypeHandler, filters
 
 from bench.common import (
+    Postgres,
     Report,
     at_least,
     at_most,
@@ -57,6 +62,7 @@ from bench.common import (
     sniffio_missing,
 )
 from bot.app import build_application
+from bot.config import Config
 from bot.content.model import CONTENT_DIR
 from bot.telegram_http import AiohttpRequest
 from fakegram.harness import DONE_GROUP, Harness
@@ -70,6 +76,7 @@ LANGS = ("ru", "tg", "en")
 TARGET_THROUGHPUT = 1.0  # issue 15: at least a bare PTB echo bot's throughput
 TARGET_P95 = 1.0
 ECHO_AIOHTTP = "echo on aiohttp"
+OURS_PG = "ours on PostgreSQL"
 
 
 def message(user: FakeUser, k: int) -> str:
@@ -96,10 +103,23 @@ class NoLimiterHarness(Harness):
 
 
 @asynccontextmanager
-async def ours(tmp: Path, limiter: bool = True) -> AsyncIterator[FakeBotAPI]:
+async def ours(
+    tmp: Path, limiter: bool = True, database_url: str | None = None
+) -> AsyncIterator[FakeBotAPI]:
+    """Ours in the Harness: on a SQLite file in `tmp`, or with database_url on PostgreSQL."""
     cls = Harness if limiter else NoLimiterHarness
-    async with cls(tmp, content_dir=CONTENT_DIR) as h:
+    config = Config(token=FAKE_TOKEN, database_path=tmp / "bot.sqlite3", database_url=database_url)
+    async with cls(tmp, content_dir=CONTENT_DIR, config=config) as h:
         yield h.api
+
+
+def ours_on(pg: Postgres) -> Callable[[Path], Any]:
+    """Ours on a fresh PostgreSQL database of `pg`'s server each time it is started."""
+
+    def factory(tmp: Path) -> Any:
+        return ours(tmp, database_url=pg.database())
+
+    return factory
 
 
 @asynccontextmanager
@@ -196,19 +216,30 @@ def make_users(count: int, first_id: int) -> list[FakeUser]:
 
 
 async def run_variant(
-    name: str, factory: Callable[[Path], Any], users: int, per_user: int
+    name: str,
+    factory: Callable[[Path], Any],
+    users: int,
+    per_user: int,
+    other_cpu: Callable[[], float] | None = None,
 ) -> dict[str, float]:
+    """One run of a variant; other_cpu: CPU seconds of other processes doing its work (a
+    PostgreSQL server's), added to this process's."""
+
+    def cpu_now() -> float:
+        return cpu_seconds() + (other_cpu() if other_cpu is not None else 0.0)
+
     with tempfile.TemporaryDirectory() as tmp:
         async with factory(Path(tmp)) as api:
             # warm-up: every command once in every language (locale data, first renders)
             await drive(api, make_users(3, 900_000), len(SCRIPT))
-            cpu = cpu_seconds()
+            cpu, own = cpu_now(), cpu_seconds()
             elapsed, latencies, unanswered = await drive(api, make_users(users, 1000), per_user)
-            cpu = cpu_seconds() - cpu
+            cpu, own = cpu_now() - cpu, cpu_seconds() - own
     total = users * per_user
     result = {
         "rate": total / elapsed,
         "cpu_ms": cpu / total * 1000,
+        "own_cpu_ms": own / total * 1000,
         "p50": percentile(latencies, 50),
         "p95": percentile(latencies, 95),
         "unanswered": unanswered,
@@ -535,17 +566,33 @@ async def run(args: argparse.Namespace, report: Report) -> None:
     users = args.users or (50 if args.full else 10)
     per_user = args.messages or (20 if args.full else 10)
     rounds = args.rounds or (3 if args.full else 1)
-    variants: dict[str, Callable[[Path], Any]] = {
-        "echo": echo,
-        ECHO_AIOHTTP: functools.partial(echo, aiohttp=True),
-        "ours": ours,
-        "ours, no reply limiter": lambda tmp: ours(tmp, limiter=False),
-    }
+    # "ours" is on SQLite here whatever the environment says (the Harness would apply a
+    # DATABASE_URL to every Config): PostgreSQL is its own variant.
+    os.environ.pop("DATABASE_URL", None)
     results: dict[str, list[dict[str, float]]] = defaultdict(list)
-    for r in range(rounds):
-        log(f"e2e: round {r + 1} of {rounds}")
-        for name, factory in variants.items():
-            results[name].append(await run_variant(name, factory, users, per_user))
+    with Postgres() as pg:
+        variants: dict[str, Callable[[Path], Any]] = {
+            "echo": echo,
+            ECHO_AIOHTTP: functools.partial(echo, aiohttp=True),
+            "ours": ours,
+            "ours, no reply limiter": lambda tmp: ours(tmp, limiter=False),
+        }
+        if pg.server is not None:
+            variants[OURS_PG] = ours_on(pg)
+        for r in range(rounds):
+            log(f"e2e: round {r + 1} of {rounds}")
+            for name, factory in list(variants.items()):
+                if name != OURS_PG:
+                    results[name].append(await run_variant(name, factory, users, per_user))
+                    continue
+                try:
+                    result = await run_variant(name, factory, users, per_user, pg.cpu_seconds)
+                except Exception as exc:  # its rows say why; the other variants go on
+                    pg.failed(exc)
+                    del variants[OURS_PG]
+                    results.pop(OURS_PG, None)
+                else:
+                    results[name].append(result)
 
     def med(name: str, key: str) -> float:
         return median([x[key] for x in results[name]])
@@ -563,7 +610,8 @@ async def run(args: argparse.Namespace, report: Report) -> None:
             info(f"p95_{name}", f"{name}: latency p95", ms(med(name, "p95")), "ms", digits=0),
             info(
                 f"cpu_{name}",
-                f"{name}: CPU per update (bot and fake server)",
+                f"{name}: CPU per update (bot and fake server"
+                + (", and PostgreSQL's processes)" if name == OURS_PG else ")"),
                 med(name, "cpu_ms"),
                 "ms",
                 digits=2,
@@ -572,10 +620,14 @@ async def run(args: argparse.Namespace, report: Report) -> None:
         missing = sum(x["unanswered"] for x in results[name])
         if missing:
             report.notes.append(f"{name}: {missing} message(s) got no sendMessage reply")
+    if OURS_PG not in variants:
+        report.add(
+            info(f"rate_{OURS_PG}", f"{OURS_PG}: updates handled a second", None, reason=pg.reason)
+        )
 
-    def ratios(key: str, base: str) -> list[float]:
-        """ours / base in each round: both measured in the same round, interleaved."""
-        return [o[key] / b[key] for o, b in zip(results["ours"], results[base], strict=True)]
+    def ratios(key: str, base: str, of: str = "ours") -> list[float]:
+        """of / base in each round: both measured in the same round, interleaved."""
+        return [o[key] / b[key] for o, b in zip(results[of], results[base], strict=True)]
 
     def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
         return " / ".join(
@@ -601,6 +653,46 @@ async def run(args: argparse.Namespace, report: Report) -> None:
             "×",
             digits=2,
         ),
+    )
+    on_pg = OURS_PG in variants
+    report.add(
+        at_least(
+            "throughput_ratio_pg",
+            f"throughput, {OURS_PG} / echo (median of the rounds' ratios)",
+            median(ratios("rate", "echo", OURS_PG)) * 100 if on_pg else None,
+            TARGET_THROUGHPUT * 100,
+            "%",
+            digits=0,
+            reason=pg.reason,
+        ),
+        at_most(
+            "p95_ratio_pg",
+            f"latency p95, {OURS_PG} / echo (median of the rounds' ratios)",
+            median(ratios("p95", "echo", OURS_PG)) if on_pg else None,
+            TARGET_P95,
+            "×",
+            digits=2,
+            reason=pg.reason,
+        ),
+    )
+    if on_pg:
+        report.add(
+            info(
+                "pg_sqlite_ratio",
+                f"throughput, {OURS_PG} / ours on SQLite",
+                median(ratios("rate", "ours", OURS_PG)) * 100,
+                "%",
+                digits=0,
+            ),
+            info(
+                "pg_sqlite_cpu",
+                f"CPU per update, {OURS_PG} (its server's included) / ours on SQLite",
+                med(OURS_PG, "cpu_ms") / med("ours", "cpu_ms"),
+                "×",
+                digits=2,
+            ),
+        )
+    report.add(
         info(
             "throughput_ratio_aiohttp",
             f"throughput, ours / {ECHO_AIOHTTP} (ours' own overhead)",
@@ -648,6 +740,12 @@ async def run(args: argparse.Namespace, report: Report) -> None:
         f"{spread(ratios('rate', 'echo'))}, p95 ours / echo {spread(ratios('p95', 'echo'))}; "
         f"throughput ours / {ECHO_AIOHTTP} {spread(ratios('rate', ECHO_AIOHTTP))}, p95 ours / "
         f"{ECHO_AIOHTTP} {spread(ratios('p95', ECHO_AIOHTTP))}"
+        + (
+            f"; throughput {OURS_PG} / echo {spread(ratios('rate', 'echo', OURS_PG))}, p95 "
+            f"{OURS_PG} / echo {spread(ratios('p95', 'echo', OURS_PG))}"
+            if on_pg
+            else ""
+        )
     )
     report.notes.append(
         f"{users} users × {per_user} messages each (cycling /start, /help, /facts, /next and a "
@@ -656,10 +754,55 @@ async def run(args: argparse.Namespace, report: Report) -> None:
         "and its event loop, as in the Harness; updates are handled one at a time (PTB's "
         "default, as shipped)"
     )
+    report.notes.append(
+        f"{pg.described}. {OURS_PG}: the same application with Config.database_url, a fresh "
+        "database each run; the ratio targets are shown as for SQLite"
+        if on_pg
+        else pg.described
+    )
     missed = throughput < TARGET_THROUGHPUT or p95_ratio > TARGET_P95
     if (missed and not args.no_diagnose) or args.profile:
         log("e2e: diagnosing")
         await diagnose(users, per_user, 2, report)
+    if on_pg and any(m.key.endswith("_ratio_pg") and m.ok is False for m in report.metrics):
+        report.analysis.append(postgres_text(results))
+
+
+def postgres_text(results: dict[str, list[dict[str, float]]]) -> str:
+    """Why ours on PostgreSQL is slower than on SQLite, from the same rounds' figures."""
+
+    def med(name: str, key: str) -> float:
+        return median([x[key] for x in results[name]])
+
+    # Updates are handled one at a time: wall time per update is 1 / rate.
+    wall_pg, wall_sqlite = 1000 / med(OURS_PG, "rate"), 1000 / med("ours", "rate")
+    own_pg, own_sqlite = med(OURS_PG, "own_cpu_ms"), med("ours", "own_cpu_ms")
+    server = med(OURS_PG, "cpu_ms") - own_pg
+    diff, own = wall_pg - wall_sqlite, own_pg - own_sqlite
+    if diff <= 0:
+        rest = "ours on PostgreSQL was not slower in these rounds"
+    elif own >= 0.8 * diff:
+        rest = (
+            "about all of the difference is this process's own CPU: the event loop is busy, "
+            "it hardly waits for PostgreSQL's answers"
+        )
+    else:
+        rest = (
+            f"the rest, about {diff - max(own, 0.0):.2f} ms per update, is the event loop "
+            "waiting for PostgreSQL's answers over TCP"
+        )
+    return (
+        f"{OURS_PG}: updates are handled one at a time, so its {med(OURS_PG, 'rate'):,.0f} "
+        f"updates/s are {wall_pg:.2f} ms per update against {wall_sqlite:.2f} ms for ours on "
+        f"SQLite in the same rounds ({diff:+.2f} ms). This process's CPU per update changes "
+        f"by {own:+.2f} ms ({own_sqlite:.2f} → {own_pg:.2f} ms; it counts the bot, the fake "
+        "Bot API and, on SQLite, aiosqlite's thread: the database client's work, asyncpg's "
+        f"in place of aiosqlite's); {rest}. PostgreSQL's own processes used {max(server, 0):.2f} ms "
+        "of CPU per update besides. With fsync off and the server on the same machine this "
+        "is a lower bound; a server on another host adds a network round trip per "
+        "statement. What would narrow it: fewer statements per update on the common "
+        "commands (each is asyncpg work and a round trip)."
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
