@@ -188,7 +188,7 @@ async def follow_progress(
         if not await db.progress.tick(watched.push_id, follower):
             return
         counts = await db.outbox.counts(watched.push_id)
-        progress = Progress.of(counts, max(0.0, time.time() - watched.started_at))
+        progress = Progress.of(counts, max(0.0, time.time() - watched.started_ms / 1000))
         text = progress_text(tr, progress)
         if text != shown:
             try:

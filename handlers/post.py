@@ -493,7 +493,11 @@ async def send(update: Update, context: BotContext) -> int:
     )
     if isinstance(message, Message):
         watched = Watched(
-            result.push_id, message.chat_id, message.message_id, context.lang, int(time.time())
+            result.push_id,
+            message.chat_id,
+            message.message_id,
+            context.lang,
+            int(time.time() * 1000),
         )
         await show_progress(
             context.application.bot_data,

@@ -184,7 +184,7 @@ MIGRATIONS: tuple[str, ...] = (
         chat_id     INTEGER NOT NULL,
         message_id  INTEGER NOT NULL,
         language    TEXT NOT NULL,
-        started_at  INTEGER NOT NULL,
+        started_ms  INTEGER NOT NULL,
         followed_by TEXT NOT NULL,
         followed_at INTEGER NOT NULL
     );

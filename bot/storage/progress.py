@@ -15,7 +15,7 @@ class Watched:
     chat_id: int
     message_id: int
     language: str
-    started_at: int
+    started_ms: int  # when the broadcast was sent, in milliseconds (its report's time)
 
 
 class ProgressMessages:
@@ -25,14 +25,14 @@ class ProgressMessages:
     async def watch(self, watched: Watched, follower: str) -> None:
         await self._conn.execute(
             "INSERT INTO progress_messages (push_id, chat_id, message_id, language, "
-            "started_at, followed_by, followed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "started_ms, followed_by, followed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (push_id) DO NOTHING",
             (
                 watched.push_id,
                 watched.chat_id,
                 watched.message_id,
                 watched.language,
-                watched.started_at,
+                watched.started_ms,
                 follower,
                 now(),
             ),
@@ -53,7 +53,7 @@ class ProgressMessages:
         """Take over the messages whose follower has not ticked for `quiet_for` seconds;
         of two processes trying at once, each message goes to one."""
         rows = await self._conn.fetchall(
-            "SELECT push_id, chat_id, message_id, language, started_at, followed_by, "
+            "SELECT push_id, chat_id, message_id, language, started_ms, followed_by, "
             "followed_at FROM progress_messages WHERE followed_at < ?",
             (now() - quiet_for,),
         )
