@@ -98,15 +98,23 @@ def upcoming(content: Content, today: dt.date, count: int = 7) -> list[Anniversa
     return found[:count]
 
 
-async def chat_now(services: Services, chat_id: int | None) -> dt.datetime:
-    """Now in the chat's own time zone (its setting, else the bot's): "today", "in N days"
-    and "N years ago" are counted from the date the chat's people have on their clocks."""
-    zone: dt.tzinfo = services.config.timezone
+async def chat_zone(services: Services, chat_id: int | None) -> ZoneInfo:
+    """The chat's own time zone: its setting (while it is a zone this machine knows), else
+    the bot's."""
     if chat_id is not None:
         chosen = (await services.db.settings.get_settings(chat_id)).timezone
         if chosen:
-            zone = ZoneInfo(chosen)
-    return services.clock().astimezone(zone)
+            try:
+                return ZoneInfo(chosen)
+            except (ValueError, KeyError):
+                pass
+    return services.config.timezone
+
+
+async def chat_now(services: Services, chat_id: int | None) -> dt.datetime:
+    """Now in the chat's own time zone: "today", "in N days" and "N years ago" are counted
+    from the date the chat's people have on their clocks."""
+    return services.clock().astimezone(await chat_zone(services, chat_id))
 
 
 async def chat_today(services: Services, chat_id: int | None) -> dt.date:

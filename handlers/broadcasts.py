@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot import drafts
+from bot.browse import chat_zone
 from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.dates import PartialDate
@@ -22,16 +22,6 @@ BROADCAST = CallbackData("bc")
 ROW_ID = re.compile(r"^[0-9]{1,18}$")  # an id as the database gives it (fits 64 bits)
 
 
-async def _zone(context: BotContext, user_id: int | None) -> ZoneInfo:
-    settings = await context.services.db.settings.get_settings(user_id) if user_id else None
-    if settings is not None and settings.timezone:
-        try:
-            return ZoneInfo(settings.timezone)
-        except (ValueError, KeyError):
-            pass
-    return context.services.config.timezone
-
-
 async def scheduled_lines(
     context: BotContext, user_id: int | None
 ) -> tuple[list[str], list[list[tuple[str, str]]]]:
@@ -40,18 +30,18 @@ async def scheduled_lines(
     waiting = await context.services.db.scheduled.waiting()
     if not waiting:
         return [], []
-    zone = await _zone(context, user_id)
+    zone = await chat_zone(context.services, user_id)
     lines = ["<b>{}</b>".format(escape(tr.pgettext("broadcasts", "Scheduled"))), ""]
     rows = []
     for post in waiting:
         at = dt.datetime.fromtimestamp(post.due_at, zone)
         first = next(iter(post.texts.values()), "")
         lines.append(
-            tr.pgettext("broadcasts", "#{id} · {date}, {time} ({zone})").format(
+            tr.pgettext("broadcasts", "#{id} · {date}, {time}, {zone}").format(
                 id=post.id,
                 date=tr.date(PartialDate(at.year, at.month, at.day)),
                 time=f"{at.hour:02d}:{at.minute:02d}",
-                zone=escape(zone.key),
+                zone=escape(tr.zone_name(zone.key, at)),
             )
         )
         lines.append(f"<i>{escape(plain_text(first)[:80])}</i>")

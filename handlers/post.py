@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 import warnings
-from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
@@ -25,6 +24,7 @@ from telegram.ext import (
 
 from bot import drafts
 from bot.broadcasts import Progress, progress_text, show_progress
+from bot.browse import chat_zone
 from bot.context import BotContext
 from bot.conversation_state import timed_out
 from bot.conversations import run_command
@@ -200,25 +200,12 @@ async def _preview(update: Update, context: BotContext, draft: NewsDraft) -> int
     return PREVIEW
 
 
-async def _staff_zone(context: BotContext, user_id: int) -> ZoneInfo:
-    settings = await context.services.db.settings.get_settings(user_id)
-    if settings.timezone:
-        try:
-            return ZoneInfo(settings.timezone)
-        except (ValueError, KeyError):
-            pass
-    return context.services.config.timezone
-
-
 def _when_text(tr: Translator, at: dt.datetime) -> str:
-    offset = at.utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "−"
-    zone = f"UTC{sign}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
-    return tr.pgettext("post", "{date}, {time} ({zone})").format(
+    """«9 декабря 2026 г., 09:00, Душанбе (UTC+5)»: the zone as people name it."""
+    return tr.pgettext("post", "{date}, {time}, {zone}").format(
         date=tr.date(PartialDate(at.year, at.month, at.day)),
         time=f"{at.hour:02d}:{at.minute:02d}",
-        zone=f"{getattr(at.tzinfo, 'key', '')} {zone}".strip(),
+        zone=tr.zone_name(str(at.tzinfo), at),
     )
 
 
@@ -265,7 +252,9 @@ async def summary(
         send_label = tr.pgettext("post", "✅ Send to {total}").format(total=tr.number(total))
         when_row: list[Button] = [(tr.pgettext("post", "🕘 Schedule for later"), POST.pack("when"))]
     else:
-        at = dt.datetime.fromtimestamp(draft.send_at, await _staff_zone(context, _user_id(update)))
+        at = dt.datetime.fromtimestamp(
+            draft.send_at, await chat_zone(context.services, _user_id(update))
+        )
         lines.append(tr.pgettext("post", "When: {when}.").format(when=escape(_when_text(tr, at))))
         send_label = tr.pgettext("post", "✅ Schedule for {total}").format(total=tr.number(total))
         when_row = [
@@ -372,7 +361,7 @@ async def choose_time(update: Update, context: BotContext) -> int:
     if draft is None:
         return PREVIEW
     tr = context.tr
-    zone = await _staff_zone(context, _user_id(update))
+    zone = await chat_zone(context.services, _user_id(update))
     local_now = context.services.clock().astimezone(zone)
     fields = query.data.split(":")[1:]
     if fields == ["now"]:
@@ -397,7 +386,9 @@ async def choose_time(update: Update, context: BotContext) -> int:
             ]
             for i in range(0, len(days), 4)
         ]
-        text = tr.pgettext("post", "On which day? (times in {zone})").format(zone=escape(zone.key))
+        text = tr.pgettext("post", "On which day? Times are in {zone}.").format(
+            zone=escape(tr.zone_name(zone.key, local_now))
+        )
         await respond(update, text, keyboard([*rows, back]), edit=True)
         return PREVIEW
     if len(fields) == 2 and fields[0] == "day" and fields[1].isascii() and fields[1].isdigit():
@@ -418,8 +409,9 @@ async def choose_time(update: Update, context: BotContext) -> int:
         await _save(update, context, draft)
         hours = [(f"{h:02d}:00", POST.pack("at", fields[1], h)) for h in range(first, 24)]
         rows = [hours[i : i + 6] for i in range(0, len(hours), 6)]
-        text = tr.pgettext("post", "{day}: at what hour? (times in {zone})").format(
-            day=tr.date(PartialDate(day.year, day.month, day.day)), zone=escape(zone.key)
+        text = tr.pgettext("post", "{day}: at what hour? Times are in {zone}.").format(
+            day=tr.date(PartialDate(day.year, day.month, day.day)),
+            zone=escape(tr.zone_name(zone.key, local_now)),
         )
         await respond(update, text, keyboard([*rows, back]), edit=True)
         return PREVIEW
@@ -469,7 +461,7 @@ async def send(update: Update, context: BotContext) -> int:
     if result.scheduled_id is not None:
         assert draft.send_at is not None
         at = dt.datetime.fromtimestamp(
-            draft.send_at, await _staff_zone(context, query.from_user.id)
+            draft.send_at, await chat_zone(context.services, query.from_user.id)
         )
         await respond(
             update,
