@@ -225,10 +225,13 @@ async def summary(
         kind: await outbox.recipients("news", Audience(audience.languages, kind))
         for kind in CHAT_KINDS
     }
-    summary_text = tr.pgettext(
+    summary_text = tr.npgettext(
         "post",
+        "<b>Ready to send</b> to {total} news subscriber ({by_language}).\nLink previews: {preview}.\n"
+        "Paid broadcast (up to 1000 messages a second, paid in Telegram Stars): {paid}.",
         "<b>Ready to send</b> to {total} news subscribers ({by_language}).\nLink previews: {preview}.\n"
         "Paid broadcast (up to 1000 messages a second, paid in Telegram Stars): {paid}.",
+        total,
     ).format(
         paid=tr.pgettext("post", "on") if draft.paid else tr.pgettext("post", "off"),
         total=tr.number(total),
@@ -477,7 +480,9 @@ async def send(update: Update, context: BotContext) -> int:
         services.sender.wake()
     await respond(
         update,
-        tr.pgettext("post", "Queued for {count} subscribers.").format(count=tr.number(result.rows)),
+        tr.npgettext(
+            "post", "Queued for {count} subscriber.", "Queued for {count} subscribers.", result.rows
+        ).format(count=tr.number(result.rows)),
         edit=True,
     )
     message = await respond(

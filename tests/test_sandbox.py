@@ -151,7 +151,7 @@ def test_staff_post_is_pushed_and_appears_as_a_push(tmp_path: Path) -> None:
     script = "/subscribe\n/post\nNews from the sandbox\n[Skip]\n[Skip]\n[Send]\n/broadcasts\n"
     out = sandbox(script, ["--staff", "--clock", "2027-02-10 12:00"], tmp=tmp_path)
     sent = answer_to(out, "[Send]")
-    assert "bot (edited)> Queued for 1 subscribers." in sent
+    assert "bot (edited)> Queued for 1 subscriber." in sent
     assert "bot (push)> News from the sandbox" in sent
     assert "bot (edited)> ✅ Broadcast finished\n     Sent: 1" in sent
     assert sent.index("Sending…") < sent.index("(push)") < sent.index("Broadcast finished")

@@ -88,7 +88,7 @@ async def test_a_single_language_needs_no_fallback_question(bot: Harness) -> Non
     await admin.press("Skip Русский")
     await admin.press("Skip Тоҷикӣ")
     preview = await admin.send("Only English")
-    assert preview.last.text.startswith("Ready to send to 1 news subscribers")
+    assert preview.last.text.startswith("Ready to send to 1 news subscriber (")
     await admin.press("Send to 1")
     await bot.services.sender.drain(everything=True)
     assert news_to(bot, users["ru"][0], start) == ["Only English"]
