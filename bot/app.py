@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot import __version__
 from bot.analytics import FLUSH_EVERY, Analytics
-from bot.broadcasts import ADOPT_EVERY, adopt_progress, stop_background
+from bot.broadcasts import ADOPT_EVERY, ProgressFollowers
 from bot.callbacks import MENU
 from bot.config import Config
 from bot.content.checks import ContentError
@@ -333,6 +333,7 @@ async def start_delivery(app: BotApp, services: Services) -> None:
         ),
     )
     await sender_bot.initialize()
+    services.progress = ProgressFollowers(services.db, app.bot, services.i18n, services.process_id)
     services.sender = Sender(
         services.db,
         sender_bot,
@@ -379,10 +380,8 @@ async def _follow_reloads(context: BotContext) -> None:
 async def _adopt_progress(context: BotContext) -> None:
     """A broadcast's progress message whose follower died (here, before a restart, or on
     another instance) is followed from here."""
-    services = context.services
-    await adopt_progress(
-        context.application.bot_data, services.db, context.bot, services.i18n, services.process_id
-    )
+    if context.services.progress is not None:
+        await context.services.progress.adopt()
 
 
 async def _flush_figures(context: BotContext) -> None:
@@ -456,8 +455,9 @@ async def _queue_reminders(context: BotContext) -> None:
 
 async def _post_stop(app: BotApp) -> None:
     """Graceful stop: no new pushes, in-flight sends finish or go back to pending."""
-    await stop_background(app.bot_data)  # progress followers: they never hold the stop
     services: Services | None = app.bot_data.get(SERVICES_KEY)
+    if services is not None and services.progress is not None:
+        await services.progress.stop()  # they never hold the stop
     if services is not None and services.sender is not None:
         await services.sender.stop()
         await services.sender.bot.shutdown()

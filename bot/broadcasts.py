@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.i18n import LANGUAGE_NAMES, I18n, Translator
 from bot.languages import LANGUAGES
@@ -23,30 +22,6 @@ from bot.storage.progress import Watched
 log = logging.getLogger(__name__)
 
 Drafts = dict[str, str | None]  # language → HTML text, or None when skipped on purpose
-
-
-BACKGROUND_KEY = "background_tasks"
-
-
-def start_background(
-    bot_data: dict[Any, Any], coro: Coroutine[Any, Any, None], name: str
-) -> asyncio.Task[None]:
-    """A task that a graceful stop cancels (Application.create_task's would be waited for:
-    a progress follower lives as long as its broadcast, and must not hold the stop)."""
-    tasks: set[asyncio.Task[None]] = bot_data.setdefault(BACKGROUND_KEY, set())
-    task = asyncio.create_task(coro, name=name)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    return task
-
-
-async def stop_background(bot_data: dict[Any, Any]) -> None:
-    tasks: set[asyncio.Task[None]] = bot_data.get(BACKGROUND_KEY, set())
-    for task in list(tasks):
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.gather(*tasks, return_exceptions=True)
-    tasks.clear()
 
 
 def news_texts(drafts: Drafts, fallback: str | None) -> dict[str, str]:
@@ -176,64 +151,126 @@ ADOPT_EVERY = 5.0  # seconds between looks for progress messages nobody follows
 QUIET_FOR = 10  # seconds without a follower's tick before another process takes over
 
 
-async def follow_progress(
-    db: Database, bot: Bot, i18n: I18n, watched: Watched, follower: str
-) -> None:
-    """Edit the progress message as delivery goes on, until the final report; stop early
-    if another process has taken the message over (this one was thought gone)."""
-    tr = i18n(watched.language)
-    shown = ""
-    while True:
-        await asyncio.sleep(PROGRESS_EVERY)
-        if not await db.progress.tick(watched.push_id, follower):
-            return
-        counts = await db.outbox.counts(watched.push_id)
-        progress = Progress.of(counts, max(0.0, time.time() - watched.started_ms / 1000))
-        text = progress_text(tr, progress)
-        if text != shown:
+class ProgressFollowers:
+    """The progress messages this process keeps up to date: one task each, named in the
+    database by a follower name of its own, so that a task another process (or this one)
+    has taken over stops at its next tick instead of editing beside the new one."""
+
+    def __init__(self, db: Database, bot: Bot, i18n: I18n, process_id: str) -> None:
+        self._db = db
+        self._bot = bot
+        self._i18n = i18n
+        self._process_id = process_id
+        self._live: dict[tuple[int, int, int], str] = {}  # message → its task's follower name
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._names = itertools.count(1)
+
+    async def show(self, push_id: int, chat_id: int, message_id: int, language: str) -> None:
+        """Follow a new progress message from here (others take it over if this one goes)."""
+        watched = Watched(push_id, chat_id, message_id, language, int(time.time() * 1000))
+        name = self._name()
+        await self._db.progress.watch(watched, name)
+        self._start(watched, name, adopted=False)
+
+    async def adopt(self) -> int:
+        """Follow the progress messages whose follower went quiet; how many were taken."""
+        adopted = await self._db.progress.adopt(self._name, QUIET_FOR, skip=set(self._live))
+        for watched, name in adopted:
+            log.info(
+                "following broadcast %d's progress message (its follower went)", watched.push_id
+            )
+            self._start(watched, name, adopted=True)
+        return len(adopted)
+
+    async def stop(self) -> None:
+        """At a stop: end the tasks (they never hold it) and hand their messages over, so
+        that another process takes them at once rather than after the quiet time."""
+        names = list(self._live.values())
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        try:
+            await self._db.progress.let_go(names)
+        except Exception:  # they are taken over after the quiet time instead
+            log.warning("could not hand over %d progress message(s)", len(names), exc_info=True)
+
+    def _name(self) -> str:
+        return f"{self._process_id}:{next(self._names)}"
+
+    def _start(self, watched: Watched, name: str, *, adopted: bool) -> None:
+        self._live[watched.key] = name
+        task = asyncio.create_task(
+            self._follow(watched, name, adopted=adopted), name=f"progress-{watched.push_id}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow(self, watched: Watched, name: str, *, adopted: bool) -> None:
+        try:
+            await self._edit_until_done(watched, name, adopted=adopted)
+        finally:
+            if self._live.get(watched.key) == name:
+                del self._live[watched.key]
+
+    async def _edit_until_done(self, watched: Watched, name: str, *, adopted: bool) -> None:
+        """Edit the message every second until the final report. A database or network
+        error is retried the next second; a message gone (deleted, the bot blocked) ends it."""
+        tr = self._i18n(watched.language)
+        shown = ""
+        looks = 0
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            looks += 1
             try:
-                await bot.edit_message_text(
-                    text, chat_id=watched.chat_id, message_id=watched.message_id
-                )
-                shown = text
-            except BadRequest:
-                pass  # deleted by the user, or unchanged: keep following
-            except TelegramError as exc:  # a network error: the next second tries again
-                log.warning("could not update broadcast %d's progress: %s", watched.push_id, exc)
-        if progress.done:
-            await db.progress.finish(watched.push_id)
-            return
+                if not await self._db.progress.tick(watched, name):
+                    return  # taken over elsewhere
+                progress = await self._progress(watched, late=adopted and looks == 1)
+                text = progress_text(tr, progress)
+                if text != shown:
+                    edited = await self._edit(watched, text)
+                    if edited is None:
+                        await self._db.progress.finish(watched)
+                        return
+                    shown = text if edited else shown
+                if progress.done and shown == text:
+                    await self._db.progress.finish(watched)
+                    return
+            except Exception:
+                log.exception("broadcast %d's progress: retrying in a second", watched.push_id)
+
+    async def _progress(self, watched: Watched, *, late: bool) -> Progress:
+        counts = await self._db.outbox.counts(watched.push_id)
+        ended = time.time()
+        if late and counts["pending"] + counts["inflight"] == 0:
+            # taken over after the end: its time is until the last row, not until now
+            ended = float(await self._db.outbox.last_change(watched.push_id) or ended)
+        return Progress.of(counts, max(0.0, ended - watched.started_ms / 1000))
+
+    async def _edit(self, watched: Watched, text: str) -> bool | None:
+        """True if the message shows `text`, False if not yet (to be tried again), None when
+        there is nothing left to edit (the message deleted, the bot blocked)."""
+        try:
+            await self._bot.edit_message_text(
+                text, chat_id=watched.chat_id, message_id=watched.message_id
+            )
+        except RetryAfter as exc:  # Telegram asks for a pause: the next look is after it
+            await asyncio.sleep(_seconds(exc.retry_after))
+            return False
+        except Forbidden:
+            return None
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not found" in reason or "can't be edited" in reason:
+                return None
+            if "not modified" not in reason:  # trying again would get the same answer
+                log.warning("broadcast %d's progress not shown: %s", watched.push_id, exc)
+        except TelegramError as exc:  # a network error: the next second tries again
+            log.warning("could not update broadcast %d's progress: %s", watched.push_id, exc)
+            return False
+        return True
 
 
-async def show_progress(
-    bot_data: dict[Any, Any],
-    db: Database,
-    bot: Bot,
-    i18n: I18n,
-    watched: Watched,
-    follower: str,
-) -> None:
-    """Follow a new progress message from here (and let others take it over if needed)."""
-    await db.progress.watch(watched, follower)
-    _follow(bot_data, db, bot, i18n, watched, follower)
-
-
-async def adopt_progress(
-    bot_data: dict[Any, Any], db: Database, bot: Bot, i18n: I18n, follower: str
-) -> int:
-    """Follow the progress messages whose follower went quiet; how many were taken."""
-    adopted = await db.progress.adopt(follower, QUIET_FOR)
-    for watched in adopted:
-        log.info("following broadcast %d's progress message (its follower went)", watched.push_id)
-        _follow(bot_data, db, bot, i18n, watched, follower)
-    return len(adopted)
-
-
-def _follow(
-    bot_data: dict[Any, Any], db: Database, bot: Bot, i18n: I18n, watched: Watched, follower: str
-) -> None:
-    start_background(
-        bot_data,
-        follow_progress(db, bot, i18n, watched, follower),
-        name=f"progress-{watched.push_id}",
-    )
+def _seconds(value: float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

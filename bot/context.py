@@ -20,6 +20,7 @@ from bot.storage import Database
 from bot.users import Users
 
 if TYPE_CHECKING:
+    from bot.broadcasts import ProgressFollowers
     from bot.content.store import ContentStore
     from bot.conversation_state import SharedConversations
     from bot.features import Feature
@@ -48,6 +49,7 @@ class Services:
 
     sender: Sender | None = None
     conversations: SharedConversations | None = None
+    progress: ProgressFollowers | None = None
     # This process among those sharing the database (new at every start): who follows what.
     process_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

@@ -53,13 +53,14 @@ def start_bot(
     **settings: str,
 ) -> subprocess.Popen[bytes]:
     """`python -m bot <command>`, its output appended to `log`."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", command],
-        cwd=ROOT,
-        env=bot_env(api, db_target, **settings),
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as output:  # the child has its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", command],
+            cwd=ROOT,
+            env=bot_env(api, db_target, **settings),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 async def wait_until(predicate: Callable[[], object], timeout: float = 60.0) -> None:

@@ -7,7 +7,6 @@ a timeout or a second instance never turns a pressed "Send" into a lost or doubl
 from __future__ import annotations
 
 import datetime as dt
-import time
 import warnings
 
 from telegram import LinkPreviewOptions, Message, Update
@@ -23,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot import drafts
-from bot.broadcasts import Progress, progress_text, show_progress
+from bot.broadcasts import Progress, progress_text
 from bot.browse import chat_zone
 from bot.context import BotContext
 from bot.conversation_state import timed_out
@@ -36,7 +35,6 @@ from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.scheduled import confirmed_prompt
 from bot.storage.outbox import CHAT_KINDS, Audience
-from bot.storage.progress import Watched
 from bot.ui import Button, answer_stale, keyboard, respond
 
 WRITING, FALLBACK, PREVIEW = range(3)
@@ -414,7 +412,9 @@ async def choose_time(update: Update, context: BotContext) -> int:
         rows = [hours[i : i + 6] for i in range(0, len(hours), 6)]
         text = tr.pgettext("post", "{day}: at what hour? Times are in {zone}.").format(
             day=tr.date(PartialDate(day.year, day.month, day.day)),
-            zone=escape(tr.zone_name(zone.key, local_now)),
+            zone=escape(  # the chosen day's offset (a clock change may come before it)
+                tr.zone_name(zone.key, dt.datetime(day.year, day.month, day.day, 12, tzinfo=zone))
+            ),
         )
         await respond(update, text, keyboard([*rows, back]), edit=True)
         return PREVIEW
@@ -488,21 +488,9 @@ async def send(update: Update, context: BotContext) -> int:
     message = await respond(
         update, progress_text(tr, Progress.of(await db.outbox.counts(result.push_id), 0.0))
     )
-    if isinstance(message, Message):
-        watched = Watched(
-            result.push_id,
-            message.chat_id,
-            message.message_id,
-            context.lang,
-            int(time.time() * 1000),
-        )
-        await show_progress(
-            context.application.bot_data,
-            db,
-            context.bot,
-            services.i18n,
-            watched,
-            services.process_id,
+    if isinstance(message, Message) and services.progress is not None:
+        await services.progress.show(
+            result.push_id, message.chat_id, message.message_id, context.lang
         )
     return ConversationHandler.END
 

@@ -163,18 +163,25 @@ async def test_one_sender_at_a_time_and_a_standby_keeps_one_session(db_target: s
 
 async def test_a_quiet_progress_message_is_taken_over(db_target: Path | str) -> None:
     db = await Database.open(db_target)
+    names = iter(["second", "third"])
     try:
         push_id, _ = await db.outbox.queue("news:progress", "news", {"en": "News"})
-        watched = Watched(push_id, 777, 41, "tg", 1_700_000_000)
+        watched = Watched(push_id, 777, 41, "tg", 1_700_000_000_000)
+        other = Watched(push_id, 778, 42, "en", 1_700_000_000_000)  # the same push, twice
         await db.progress.watch(watched, "first")
-        assert await db.progress.adopt("second", quiet_for=60) == []  # it ticks: leave it
-        assert await db.progress.tick(push_id, "first")
-        # gone quiet (-1: a tick in this very second counts as quiet): another takes it
-        assert await db.progress.adopt("second", quiet_for=-1) == [watched]
-        assert not await db.progress.tick(push_id, "first")  # the old follower stops
-        assert await db.progress.tick(push_id, "second")
-        assert await db.progress.adopt("third", quiet_for=60) == []
-        await db.progress.finish(push_id)
-        assert not await db.progress.tick(push_id, "second")
+        await db.progress.watch(other, "first")
+        assert await db.progress.adopt(lambda: next(names), quiet_for=60) == []  # it ticks
+        assert await db.progress.tick(watched, "first")
+        # gone quiet (-1: a tick in this very second counts as quiet): another takes it,
+        # but not the one this process still follows
+        adopted = await db.progress.adopt(lambda: next(names), quiet_for=-1, skip={other.key})
+        assert adopted == [(watched, "second")]
+        assert not await db.progress.tick(watched, "first")  # the old follower stops
+        assert await db.progress.tick(watched, "second") and await db.progress.tick(other, "first")
+        await db.progress.let_go(["first"])  # its process stops: taken over at once
+        assert await db.progress.adopt(lambda: next(names), quiet_for=60) == [(other, "third")]
+        await db.progress.finish(watched)
+        assert not await db.progress.tick(watched, "second")
+        assert await db.progress.tick(other, "third")
     finally:
         await db.close()

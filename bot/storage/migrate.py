@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000  # rows per thread hop and per stretch the loop runs nothing else (~5 ms)
 VERSION_TABLE = "schema_version"  # PostgreSQL's record of the migrations, not state
+RUNNING_WITHIN = 15  # seconds: three of the heartbeats a running bot writes (bot.health)
 
 
 class MigrateError(Exception):
@@ -108,6 +109,7 @@ async def migrate_database(sqlite_path: Path, url: str) -> MigrateReport:
         await _refuse_data(pg, target)  # before the migrations: they would write
         sqlite = await SqliteConnection.open(sqlite_path)
         try:
+            await _refuse_running(sqlite, sqlite_path)
             await migrate(sqlite)  # the columns as PostgreSQL's schema has them
             await migrate(pg)
             report = await _copy(sqlite, pg, target)
@@ -130,6 +132,23 @@ async def migrate_database(sqlite_path: Path, url: str) -> MigrateReport:
         await pg.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _refuse_running(sqlite: SqliteConnection, path: Path) -> None:
+    """A bot idle between two writes holds no lock, but it writes its heartbeat every few
+    seconds: a recent one means it runs, and what it writes after the copy would be lost."""
+    try:
+        row = await sqlite.fetchone("SELECT value FROM status WHERE key = 'heartbeat'")
+    except sqlite3.OperationalError:  # no status table yet: no bot ever ran on it
+        return
+    if row is None:
+        return
+    age = time.time() - float(row[0])
+    if age < RUNNING_WITHIN:
+        raise MigrateError(
+            f"a bot is running on {path} (its heartbeat is {max(age, 0):.0f} s old): stop it "
+            f"first, then copy ({RUNNING_WITHIN} s after it stopped); nothing was copied"
+        )
 
 
 def _one_line(exc: BaseException) -> str:

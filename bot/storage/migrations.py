@@ -180,13 +180,14 @@ MIGRATIONS: tuple[str, ...] = (
     # goes quiet (it died, or stopped), another one, or the same one restarted, takes over
     """
     CREATE TABLE IF NOT EXISTS progress_messages (
-        push_id     INTEGER PRIMARY KEY REFERENCES pushes(id),
+        push_id     INTEGER NOT NULL REFERENCES pushes(id),
         chat_id     INTEGER NOT NULL,
         message_id  INTEGER NOT NULL,
         language    TEXT NOT NULL,
         started_ms  INTEGER NOT NULL,
         followed_by TEXT NOT NULL,
-        followed_at INTEGER NOT NULL
+        followed_at INTEGER NOT NULL,
+        PRIMARY KEY (push_id, chat_id, message_id)
     );
     """,
 )

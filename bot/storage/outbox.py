@@ -351,6 +351,13 @@ class Outbox:
             [now(), *id_list],
         )
 
+    async def last_change(self, push_id: int) -> int | None:
+        """When a row of the push last changed (for a finished one: when it finished)."""
+        row = await self._conn.fetchone(
+            "SELECT max(updated_at) FROM outbox WHERE push_id = ?", (push_id,)
+        )
+        return int(row[0]) if row is not None and row[0] is not None else None
+
     async def counts(self, push_id: int | None = None) -> dict[str, int]:
         where, params = ("WHERE push_id = ?", (push_id,)) if push_id is not None else ("", ())
         rows = await self._conn.fetchall(
