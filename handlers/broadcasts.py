@@ -135,13 +135,22 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     db = services.db
     row_id = int(given)
     if what == "stop":
-        if services.sender is not None:
-            cancelled = await services.sender.stop_push(row_id)
+        counts = await db.outbox.counts(row_id)
+        if counts["pending"] + counts["inflight"] == 0:  # a button of an older screen
+            answer = tr.pgettext(
+                "broadcasts", "This broadcast had already finished: there was nothing to stop."
+            )
         else:
-            cancelled = await db.outbox.stop_push(row_id)
-        answer = tr.pgettext("broadcasts", "Stopped: {count} pending messages cancelled.").format(
-            count=cancelled
-        )
+            if services.sender is not None:
+                cancelled = await services.sender.stop_push(row_id)
+            else:
+                cancelled = await db.outbox.stop_push(row_id)
+            answer = tr.npgettext(
+                "broadcasts",
+                "Stopped: {count} pending message cancelled.",
+                "Stopped: {count} pending messages cancelled.",
+                cancelled,
+            ).format(count=tr.number(cancelled))
     elif what == "drop":
         if not await db.scheduled.cancel(row_id):
             await answer_stale(query, tr)
@@ -157,8 +166,11 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
         _, queued = await drafts.queue_scheduled(db, post)
         if services.sender is not None:
             services.sender.wake()
-        answer = tr.pgettext(
-            "broadcasts", "Scheduled post #{id} queued now for {count} subscribers."
+        answer = tr.npgettext(
+            "broadcasts",
+            "Scheduled post #{id} queued now for {count} subscriber.",
+            "Scheduled post #{id} queued now for {count} subscribers.",
+            queued,
         ).format(id=row_id, count=tr.number(queued))
     await query.answer(answer, show_alert=True)
     text, rows = await broadcasts_screen(context, user.id)

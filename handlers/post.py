@@ -35,7 +35,7 @@ from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.scheduled import confirmed_prompt
 from bot.storage.outbox import CHAT_KINDS, Audience
-from bot.ui import Button, answer_stale, keyboard, respond
+from bot.ui import Button, answer_stale, home_row, keyboard, respond
 
 WRITING, FALLBACK, PREVIEW = range(3)
 DRAFT_TIMEOUT = 30 * 60.0  # seconds a draft waits for its author before it is dropped
@@ -522,6 +522,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     await respond(
         update,
         context.tr.pgettext("post", "Cancelled: the news draft was dropped, nothing was sent."),
+        keyboard([home_row(context.tr)]),
         edit=update.callback_query is not None,
     )
     return ConversationHandler.END

@@ -9,7 +9,7 @@ from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
-from bot.ui import answer_stale, keyboard, respond
+from bot.ui import answer_stale, home_row, keyboard, respond
 
 FORGET = CallbackData("forget")  # forget:yes | forget:no
 
@@ -31,6 +31,7 @@ async def privacy(update: Update, context: BotContext) -> None:
             "nothing, never who it was.\n\n"
             "Send /forget to delete everything I keep about you.",
         ),
+        keyboard([home_row(context.tr)]),
     )
 
 
@@ -70,7 +71,12 @@ async def forget_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if answer == "no":
-        await respond(update, tr.pgettext("privacy", "Nothing was deleted."), edit=True)
+        await respond(
+            update,
+            tr.pgettext("privacy", "Nothing was deleted."),
+            keyboard([home_row(tr)]),
+            edit=True,
+        )
         return
     user_id = query.from_user.id
     services = context.services
@@ -83,6 +89,7 @@ async def forget_button(update: Update, context: BotContext) -> None:
             "Done: I have deleted everything I kept about you. If you write to me again, "
             "we start afresh.",
         ),
+        keyboard([home_row(tr)]),
         edit=True,
     )
 

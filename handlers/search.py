@@ -193,7 +193,7 @@ async def reply_with_results(update: Update, context: BotContext, text: str) -> 
     items, corrected = await search_items(context, text)
     if not items:
         context.services.analytics.search_missed(text)
-        await respond(update, nothing_found(context.tr, text))
+        await respond(update, nothing_found(context.tr, text), keyboard([home_row(context.tr)]))
         return
     page, rows = results_page(context, text, items, corrected, 0)
     sent = await respond(update, page, keyboard(rows))
@@ -220,7 +220,9 @@ async def more_results(update: Update, context: BotContext) -> None:
     items, corrected = await search_items(context, text)
     offset = min(start, max(len(items) - 1, 0)) // CHAT_RESULTS * CHAT_RESULTS
     if not items:
-        await respond(update, nothing_found(context.tr, text), edit=True)
+        await respond(
+            update, nothing_found(context.tr, text), keyboard([home_row(context.tr)]), edit=True
+        )
         return
     page, rows = results_page(context, text, items, corrected, offset)
     await respond(update, page, keyboard(rows), edit=True)

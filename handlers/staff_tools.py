@@ -76,10 +76,12 @@ async def reload_content(update: Update, context: BotContext) -> None:
     except ContentError as exc:
         shown = exc.problems[:MAX_RELOAD_ERRORS]
         lines = [
-            tr.pgettext(
+            tr.npgettext(
                 "reload",
-                "❌ <b>Content not reloaded</b>: {count} problem(s). The bot keeps serving the previous content.",
-            ).format(count=len(exc.problems)),
+                "❌ <b>Content not reloaded</b>: {count} problem. The bot keeps serving the previous content.",
+                "❌ <b>Content not reloaded</b>: {count} problems. The bot keeps serving the previous content.",
+                len(exc.problems),
+            ).format(count=tr.number(len(exc.problems))),
             "",
             *(f"• {escape(str(p))}" for p in shown),
         ]

@@ -151,16 +151,19 @@ async def test_forget_deletes_every_row_and_cancels_queued_pushes(bot: Harness) 
     before = await tables_naming(bot, USER_ID)
     assert {"users", "settings", "subscriptions", "ratings", "outbox"} <= set(before)
 
-    privacy = (await user.send("/privacy")).last.text
-    assert privacy.startswith("What I keep about you, and why")
+    privacy = (await user.send("/privacy")).last
+    assert privacy.text.startswith("What I keep about you, and why")
+    assert [b.text for b in privacy.flat_buttons] == ["🏠 Main menu"]  # no dead end
     question = (await user.send("/forget")).last
     assert "This cannot be undone." in question.text
     assert [b.text for b in question.flat_buttons] == ["🗑 Yes, delete everything", "Cancel"]
-    assert (await user.press("Cancel")).last.text == "Nothing was deleted."
+    kept = (await user.press("Cancel")).last
+    assert kept.text == "Nothing was deleted." and kept.flat_buttons[-1].text == "🏠 Main menu"
     assert await tables_naming(bot, USER_ID) == before
     await user.send("/forget")
-    done = (await user.press("Yes, delete")).last.text
-    assert done.startswith("Done: I have deleted everything I kept about you.")
+    done = (await user.press("Yes, delete")).last
+    assert done.text.startswith("Done: I have deleted everything I kept about you.")
+    assert done.flat_buttons[-1].text == "🏠 Main menu"
     assert await tables_naming(bot, USER_ID) == {}
     # the other subscriber's queued reminder is untouched and still goes out
     start = bot.api.last_seq

@@ -387,8 +387,9 @@ async def test_chat_nothing_found_suggests_what_to_try_in_the_users_language(
     assert "2 марта" in ru and "ЮНИСЕФ" in ru
     tg = (await harness.user(language_code="tg").send("qwertyuiop")).last.text
     assert "Инҳоро санҷед" in tg and "2 март" in tg
-    en = (await harness.user(language_code="en").send("qwertyuiop")).last.text
-    assert "2 March" in en and "/history" in en
+    en = (await harness.user(language_code="en").send("qwertyuiop")).last
+    assert "2 March" in en.text and "/history" in en.text
+    assert [b.text for b in en.flat_buttons] == ["🏠 Main menu"]  # no dead end
 
 
 async def test_chat_says_which_query_it_searched_after_a_correction(harness: Harness) -> None:

@@ -149,6 +149,7 @@ async def test_cancel_at_each_step_sends_nothing(bot: Harness, step: str) -> Non
         else (await admin.press("Cancel")).last
     )
     assert reply.text == "Cancelled: the news draft was dropped, nothing was sent."
+    assert [b.text for b in reply.flat_buttons] == ["🏠 Main menu"]
     assert await bot.services.db.outbox.recent_pushes("news") == []
     assert (await admin.send("/help")).last.text.startswith("What I can do")  # out of the flow
 
@@ -189,6 +190,23 @@ async def test_stop_a_running_broadcast(bot: Harness) -> None:
     assert "stopped" in (await admin.send("/broadcasts")).last.text
 
 
+async def test_stop_on_an_older_screen_after_the_end_stops_nothing(bot: Harness) -> None:
+    await subscribers(bot, "en")
+    bot.api.fail("sendMessage", delay=0.3, times=1, when=lambda p: p.get("chat_id") != ADMIN)
+    admin = bot.user(language_code="en", user_id=ADMIN)
+    await admin.send("/post")
+    await admin.press("Skip Русский")
+    await admin.press("Skip Тоҷикӣ")
+    await admin.send("News")
+    await admin.press("Send to 1")
+    screen = (await admin.send("/broadcasts")).last
+    assert "sending" in screen.text
+    await bot.services.sender.drain(everything=True)
+    stopped = await admin.press("Stop #", message=screen.message)  # pressed after the end
+    assert stopped[0].text == "This broadcast had already finished: there was nothing to stop."
+    assert "finished · sent 1" in (await admin.send("/broadcasts")).last.text
+
+
 async def test_stats_match_the_database(bot: Harness) -> None:
     await subscribers(bot, "ru", "ru", "tg")
     blocked = bot.user(language_code="en")
@@ -211,7 +229,7 @@ async def test_reload_keeps_old_content_on_error_and_swaps_when_valid(
     good = events.read_text(encoding="utf-8")
     events.write_text(good.replace('date = "1992-03-02"', 'date = "1992-02-31"'), encoding="utf-8")
     reply = (await admin.send("/reload")).last.text
-    assert reply.startswith("❌ Content not reloaded: 1 problem(s).")
+    assert reply.startswith("❌ Content not reloaded: 1 problem.")
     assert "events.toml [accession] date: '1992-02-31' is not a real day" in reply
     assert "1992" in (await admin.send("/start event_accession")).last.text  # still served
     events.write_text(

@@ -386,7 +386,7 @@ async def test_a_scheduled_post_cancelled_or_sent_now(bot: Harness) -> None:
     await schedule_at_nine(bot, admin)
     await admin.send("/broadcasts")
     now = await admin.press("Send #2 now")
-    assert now[0].text == "Scheduled post #2 queued now for 1 subscribers."
+    assert now[0].text == "Scheduled post #2 queued now for 1 subscriber."
     await bot.services.sender.drain()
     assert news(bot, reader, start) == ["Scheduled news"]
     bot.set_now(tomorrow(bot, 9))
