@@ -402,6 +402,16 @@ async def test_chat_says_which_query_it_searched_after_a_correction(harness: Har
     )
 
 
+async def test_a_latin_word_is_not_corrected_into_another_script(harness: Harness) -> None:
+    """«unicef phone» once showed results for «unicef фонд»: a short word one letter from
+    a transliteration is a different word, not a typo of it."""
+    en = (await harness.user(language_code="en").send("unicef phone")).last.text
+    assert "фонд" not in en and not en.startswith("Showing results for"), en
+    # a transliteration as such still finds the Cyrillic word
+    tg = (await harness.user(language_code="tg").send("tojikiston")).last.text
+    assert not tg.startswith("Ничего") and "I found nothing" not in tg, tg
+
+
 # -- the glossary's aliases field ----------------------------------------------------------
 
 

@@ -23,11 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.languages import LANGUAGES
 from bot.search.dates import DateQuery, find_dates
 from bot.search.index import SearchDoc, build_docs, build_index, vocabulary_of
 from bot.search.text import fold, query_stems, skeleton, stem, tokens
-from bot.search.vocabulary import Vocabulary
+from bot.search.vocabulary import Vocabulary, allowed_typos
 from bot.storage import Database
 
 __all__ = ["Hit", "Result", "SearchDoc", "build_docs", "build_index", "find", "fold",
@@ -37,6 +39,7 @@ __all__ = ["Hit", "Result", "SearchDoc", "build_docs", "build_index", "find", "f
 MAX_TOKENS = 8
 MAX_QUERY = 256
 MAX_SUBSET_WORDS = 5  # "most of the words" is looked for among at most this many
+CROSS_SCRIPT_TYPO_FROM = 7  # letters: a shorter word is corrected only within its own script
 BROAD = 600  # matching documents above which bm25 is not computed for every one
 LIMIT = 60  # hits a query returns: three inline pages, more than anyone reads; bm25 and
 # sorting grow with it (measured at ×100 content: p95 13.2 ms at 100, 6.5 ms at 60)
@@ -165,12 +168,27 @@ def _word_group(word: str, last: bool, vocabulary: Vocabulary | None, query: Que
                 ending = folded[len(form) :] if folded.startswith(form) else ""
                 shown = [f + ending if ending else vocabulary.display(f, folded) for f in fixes]
         loose_fixes = [] if fixes else vocabulary.loose.correct(skeleton(folded))
+        loose_fixes = [f for f in loose_fixes if _a_typo_of(vocabulary.display(f, folded), folded)]
         shown = shown if fixes else [vocabulary.display(f, folded) for f in loose_fixes]
         group += [Alt(f, column=c) for f in fixes for c in ("keys", "exact")]
         group += [Alt(f, column="loose") for f in loose_fixes]
         if shown:
             query.corrected[word] = shown[0]
     return group
+
+
+def _latin(word: str) -> bool:
+    return any("a" <= ch <= "z" for ch in word)
+
+
+def _a_typo_of(correction: str, typed: str) -> bool:
+    """A correction found through the Latin skeletons is also near as written: «phone» is
+    not a typo of «one» (two letters apart) nor of «фонд» (fond, in another script); in
+    another script only a long word is corrected (tojikston → Тоҷикистон)."""
+    shown = fold(correction)
+    if _latin(shown) != _latin(typed):
+        return len(typed) >= CROSS_SCRIPT_TYPO_FROM
+    return Levenshtein.distance(shown, typed) <= allowed_typos(typed)
 
 
 def parse(text: str, vocabulary: Vocabulary | None = None) -> Query:
