@@ -66,7 +66,7 @@ async def next_steps(update: Update, context: BotContext, *first: Button) -> lis
             rows.append(
                 [
                     (
-                        tr.pgettext("anniversary", "🔔 Remind me of anniversaries"),
+                        tr.pgettext("anniversary", "🔔 Subscribe to reminders and news"),
                         MENU.pack("subscribe"),
                     )
                 ]

@@ -31,7 +31,7 @@ async def scheduled_lines(
     if not waiting:
         return [], []
     zone = await chat_zone(context.services, user_id)
-    lines = ["<b>{}</b>".format(escape(tr.pgettext("broadcasts", "Scheduled"))), ""]
+    lines = ["<b>{}</b>".format(escape(tr.pgettext("broadcasts", "Scheduled broadcasts"))), ""]
     rows = []
     for post in waiting:
         at = dt.datetime.fromtimestamp(post.due_at, zone)

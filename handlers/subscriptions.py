@@ -219,7 +219,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
             if group
             else tr.pgettext(
                 "settings",
-                "You were not subscribed: I send you no reminders and no news. "
+                "You are not subscribed: I send you no reminders and no news. "
                 "Would you like them?",
             )
         )

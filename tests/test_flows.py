@@ -164,7 +164,7 @@ async def test_today_and_next_open_events_and_offer_to_subscribe(harness: Harnes
     harness.set_now(dt.datetime(2027, 2, 20, 6, 0, tzinfo=dt.UTC))
     user = harness.user(language_code="en")
     upcoming = (await user.send("/next")).last
-    assert "🔔 Remind me of anniversaries" in labels(upcoming)
+    assert "🔔 Subscribe to reminders and news" in labels(upcoming)
     numbers = [b for b in upcoming.flat_buttons if b.data and b.data.startswith("ann:")]
     assert [b.text for b in numbers] == [str(n) for n in range(1, len(numbers) + 1)]
     first_title = upcoming.text.split("\n")[2].split(": ", 1)[1].rsplit(" — ", 1)[0]
@@ -172,7 +172,7 @@ async def test_today_and_next_open_events_and_offer_to_subscribe(harness: Harnes
     assert first_title in opened.text and "Source:" in opened.text
     today = (await user.send("/today")).last
     assert "📖 Read about it" in labels(today)
-    subscribed = (await user.press("🔔 Remind me of anniversaries")).last
+    subscribed = (await user.press("🔔 Subscribe to reminders and news")).last
     assert subscribed.text.startswith("Done! I will send you anniversary reminders")
     assert "⚙️ Reminder settings" in labels((await user.send("/next")).last)
 
@@ -181,13 +181,13 @@ async def test_unsubscribe_when_never_subscribed_says_so_and_offers_it(harness: 
     user = harness.user(language_code="en")
     reply = (await user.send("/unsubscribe")).last
     assert "You are unsubscribed" not in reply.text
-    assert reply.text.startswith("You were not subscribed")
+    assert reply.text.startswith("You are not subscribed")
     done = (await user.press("🔔 Subscribe")).last
     assert done.text.startswith("Done!")
     again = (await user.send("/unsubscribe")).last
     assert again.text.startswith("You are unsubscribed") and "🔔 Subscribe again" in labels(again)
     ru = harness.user(language_code="ru")
-    assert (await ru.send("/stop")).last.text.startswith("Вы не были подписаны")
+    assert (await ru.send("/stop")).last.text.startswith("Вы не подписаны")
 
 
 async def test_in_a_group_the_bot_speaks_of_the_group_and_hides_what_members_cannot_do(
