@@ -16,7 +16,7 @@ from bot.dates import PartialDate
 from bot.features import Command, Feature
 from bot.i18n import lazy_pgettext
 from bot.render.html import escape, plain_text
-from bot.ui import answer_stale, keyboard, respond
+from bot.ui import answer_stale, keyboard, respond, with_home
 
 BROADCAST = CallbackData("bc")
 ROW_ID = re.compile(r"^[0-9]{1,18}$")  # an id as the database gives it (fits 64 bits)
@@ -112,7 +112,7 @@ async def broadcasts_screen(
 async def broadcasts(update: Update, context: BotContext) -> None:
     user = update.effective_user
     text, rows = await broadcasts_screen(context, user.id if user else None)
-    await respond(update, text, keyboard(rows) if rows else None)
+    await respond(update, text, keyboard(with_home(context.tr, rows)))
 
 
 async def broadcast_button(update: Update, context: BotContext) -> None:
@@ -174,7 +174,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
         ).format(id=row_id, count=tr.number(queued))
     await query.answer(answer, show_alert=True)
     text, rows = await broadcasts_screen(context, user.id)
-    await respond(update, text, keyboard(rows) if rows else None, edit=True)
+    await respond(update, text, keyboard(with_home(tr, rows)), edit=True)
 
 
 FEATURE = Feature(

@@ -14,7 +14,7 @@ from bot.context import BotContext
 from bot.features import Command, Feature
 from bot.i18n import Translator, lazy_pgettext
 from bot.render.html import escape
-from bot.ui import respond
+from bot.ui import home_row, keyboard, respond
 
 MAX_RELOAD_ERRORS = 15
 
@@ -47,10 +47,11 @@ async def stats(update: Update, context: BotContext) -> None:
     what = (context.args or [""])[0].lower()
     if what == "items":
         text = await figures.items_text(tr, services.db, services.content.current, today)
-        await respond(update, text)
+        await respond(update, text, keyboard([home_row(tr)]))
         return
     if what == "searches":
-        await respond(update, await figures.searches_text(tr, services.db, today))
+        text = await figures.searches_text(tr, services.db, today)
+        await respond(update, text, keyboard([home_row(tr)]))
         return
     daily = await figures.daily(services.db, today)
     if what == "export":
@@ -65,7 +66,7 @@ async def stats(update: Update, context: BotContext) -> None:
     await chat.send_photo(png, filename=f"stats-{tr.lang}.png")
     text = await stats_text(tr, services.db, services.now())
     usage = await figures.usage_text(tr, services.db, daily, services.now())
-    await respond(update, f"{text}\n\n{usage}")
+    await respond(update, f"{text}\n\n{usage}", keyboard([home_row(tr)]))
 
 
 async def reload_content(update: Update, context: BotContext) -> None:

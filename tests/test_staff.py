@@ -204,7 +204,9 @@ async def test_stop_on_an_older_screen_after_the_end_stops_nothing(bot: Harness)
     await bot.services.sender.drain(everything=True)
     stopped = await admin.press("Stop #", message=screen.message)  # pressed after the end
     assert stopped[0].text == "This broadcast had already finished: there was nothing to stop."
-    assert "finished · sent 1" in (await admin.send("/broadcasts")).last.text
+    listed = (await admin.send("/broadcasts")).last
+    assert "finished · sent 1" in listed.text
+    assert listed.flat_buttons[-1].text == "🏠 Main menu"  # staff screens end with a way home
 
 
 async def test_stats_match_the_database(bot: Harness) -> None:
@@ -213,7 +215,9 @@ async def test_stats_match_the_database(bot: Harness) -> None:
     await blocked.send("/start")
     await bot.services.db.changes.set_blocked(blocked.user.id, True)
     admin = bot.user(language_code="en", user_id=ADMIN)
-    text = (await admin.send("/stats")).last.text
+    stats = (await admin.send("/stats")).last
+    assert stats.flat_buttons[-1].text == "🏠 Main menu"
+    text = stats.text
     # 3 subscribers + the blocked user + the admin
     assert "Users: 4 active, 1 blocked" in text
     assert "By language: Русский 2, Тоҷикӣ 1, English 2" in text
