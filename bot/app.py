@@ -194,15 +194,22 @@ def _named(handler: Any, name: str) -> Any:
             for inner in state_handlers:
                 _named(inner, name)
         return handler
-    callback = handler.callback
+    # The conversations' inner handlers are module objects, named again by every
+    # Application built in the process: wrap the original, not the last wrapper (the
+    # chain grew by one a build until a long test run hit the recursion limit).
+    callback = getattr(handler.callback, _ORIGINAL, handler.callback)
     label = f"{name}.{getattr(callback, '__name__', 'handler')}"
 
     async def with_name(update: object, context: Any) -> Any:
         handler_var.set(label)
         return await callback(update, context)
 
+    setattr(with_name, _ORIGINAL, callback)
     handler.callback = with_name
     return handler
+
+
+_ORIGINAL = "_unnamed_callback"
 
 
 async def _log_update(update: Update, context: BotContext) -> None:

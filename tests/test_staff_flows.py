@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_application
 from bot.storage import Database
 from fakegram.harness import ChatUser, Harness
-from handlers import channels, post
+from handlers import FEATURES, channels, post
 
 ADMIN = 777
 
@@ -421,3 +423,19 @@ async def test_an_unknown_command_during_post_drops_the_draft_and_is_answered(
     replies = await admin.send("/nosuchcommand")
     assert replies[0].text == "The news draft was dropped."
     assert replies.last.text.startswith("I don't know this command")
+
+
+async def test_a_conversation_still_answers_after_many_applications_in_one_process(
+    bot: Harness,
+) -> None:
+    """The conversations' handlers are module objects that every Application names again:
+    after more builds than Python's recursion limit (a long test run, the sandbox's
+    restarts) a command during /post raised RecursionError and got the apology."""
+    for _ in range(sys.getrecursionlimit() + 100):
+        build_application(bot.config, features=FEATURES)
+    await bot.restart()
+    admin = bot.user(language_code="en", user_id=ADMIN)
+    await admin.send("/post")
+    replies = await admin.send("/help")
+    assert replies[0].text == "The news draft was dropped."
+    assert replies.last.text.startswith("What I can do")
