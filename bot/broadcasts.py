@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.i18n import LANGUAGE_NAMES, I18n, Translator
+from bot.i18n import I18n, Translator
 from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.storage import Database
@@ -118,7 +118,7 @@ async def stats_text(tr: Translator, db: Database, now: dt.datetime) -> str:
     week = await db.outbox.deliveries_since(ts - 7 * 86_400)
     backlog = await db.outbox.counts()
     languages = ", ".join(
-        f"{LANGUAGE_NAMES[lang]} {tr.number(users['languages'][lang])}" for lang in LANGUAGES
+        f"{tr.language(lang)} {tr.number(users['languages'][lang])}" for lang in LANGUAGES
     )
     return tr.pgettext(
         "stats",

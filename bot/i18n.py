@@ -29,6 +29,7 @@ DOMAIN = "messages"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 # English dates in UN house style ("2 March 1992"), hence the British locale data.
 BABEL_LOCALES = {"ru": "ru", "tg": "tg", "en": "en_GB"}
+# Each language by its own name: the language picker, a channel's language, the settings.
 LANGUAGE_NAMES = {"ru": "Русский", "tg": "Тоҷикӣ", "en": "English"}
 LANGUAGE_FLAGS = {"ru": "🇷🇺", "tg": "🇹🇯", "en": "🇬🇧"}
 
@@ -44,6 +45,20 @@ class Lazy(NamedTuple):
 
 def lazy_pgettext(context: str, message: str) -> Lazy:
     return Lazy(context, message)
+
+
+# A language named inside a sentence of another one (the staff's /post, /stats): in the
+# reader's language and in the form the sentence needs («таджикский», «на таджикском»).
+_LANGUAGE_IN_TEXT = {
+    "ru": lazy_pgettext("language name", "Russian"),
+    "tg": lazy_pgettext("language name", "Tajik"),
+    "en": lazy_pgettext("language name", "English"),
+}
+_IN_LANGUAGE = {
+    "ru": lazy_pgettext("language name", "in Russian"),
+    "tg": lazy_pgettext("language name", "in Tajik"),
+    "en": lazy_pgettext("language name", "in English"),
+}
 
 
 def resolve_language(chosen: str | None, telegram_code: str | None) -> str:
@@ -91,6 +106,16 @@ class Translator:
 
     def lazy(self, text: Lazy) -> str:
         return self.pgettext(text.context, text.message)
+
+    def language(self, code: str, capital: bool = False) -> str:
+        """A language as this one names it in running text («таджикский», «тоҷикӣ»);
+        capital for a button or the start of a line («Таджикский»)."""
+        name = self.lazy(_LANGUAGE_IN_TEXT[code])
+        return name[:1].upper() + name[1:] if capital else name
+
+    def in_language(self, code: str) -> str:
+        """ "in Tajik", «на таджикском», «бо забони тоҷикӣ»: what a text is written in."""
+        return self.lazy(_IN_LANGUAGE[code])
 
     @property
     def babel_locale(self) -> str:

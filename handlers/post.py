@@ -30,7 +30,7 @@ from bot.conversations import run_command
 from bot.dates import PartialDate
 from bot.drafts import POST, NewsDraft
 from bot.features import STAFF, Command, Feature
-from bot.i18n import LANGUAGE_NAMES, Translator, lazy_pgettext
+from bot.i18n import Translator, lazy_pgettext
 from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.scheduled import confirmed_prompt
@@ -72,13 +72,13 @@ async def _ask_text(update: Update, context: BotContext, lang: str) -> int:
     tr = context.tr
     text = tr.pgettext(
         "post",
-        "Send the news text in <b>{language}</b>. Formatting and links are kept.\n"
+        "Send the news text <b>{in_language}</b>. Formatting and links are kept.\n"
         "Or skip this language: its readers then get the news in a language you choose.",
-    ).format(language=LANGUAGE_NAMES[lang])
+    ).format(in_language=tr.in_language(lang))
     rows = [
         [
             (
-                tr.pgettext("post", "Skip {language}").format(language=LANGUAGE_NAMES[lang]),
+                tr.pgettext("post", "Skip {language}").format(language=tr.language(lang)),
                 POST.pack("skip"),
             )
         ],
@@ -116,7 +116,7 @@ async def _after_text(update: Update, context: BotContext, draft: NewsDraft) -> 
     elif len(given) < len(LANGUAGES):
         draft.step = "fallback"
         await _save(update, context, draft)
-        rows = [[(LANGUAGE_NAMES[lang], POST.pack("fallback", lang)) for lang in given]]
+        rows = [[(tr.language(lang, capital=True), POST.pack("fallback", lang)) for lang in given]]
         rows.append([(tr.pgettext("post", "✖️ Cancel"), POST.pack("cancel"))])
         await respond(
             update,
@@ -180,12 +180,12 @@ async def _preview(update: Update, context: BotContext, draft: NewsDraft) -> int
     for lang in LANGUAGES:
         origin = lang if draft.texts.get(lang) else draft.fallback
         assert origin is not None
-        note = tr.pgettext("post", "Preview for readers in {language}:").format(
-            language=LANGUAGE_NAMES[lang]
+        note = tr.pgettext("post", "Preview for readers {in_language}:").format(
+            in_language=tr.in_language(lang)
         )
         if origin != lang:
             note += " " + tr.pgettext("post", "(they get the {language} text)").format(
-                language=LANGUAGE_NAMES[origin]
+                language=tr.language(origin)
             )
         await chat.send_message(f"<i>{escape(note)}</i>")
         await chat.send_message(
@@ -235,7 +235,7 @@ async def summary(
         total=tr.number(total),
         by_language=escape(
             ", ".join(
-                f"{LANGUAGE_NAMES[lang]} {tr.number(per_language[lang])}"
+                f"{tr.language(lang)} {tr.number(per_language[lang])}"
                 for lang in LANGUAGES
                 if lang in chosen
             )
@@ -268,7 +268,7 @@ async def summary(
         [
             (
                 ("✅ " if lang in chosen else "⬜ ")
-                + f"{LANGUAGE_NAMES[lang]} · {tr.number(per_language[lang])}",
+                + f"{tr.language(lang, capital=True)} · {tr.number(per_language[lang])}",
                 POST.pack("lang", lang),
             )
             for lang in LANGUAGES

@@ -91,3 +91,20 @@ def test_spans_are_written_once_and_fill_adds_no_second_full_stop() -> None:
     )
     assert fill("Предпросмотр ссылок: {state}.", state="выкл.") == "Предпросмотр ссылок: выкл."
     assert fill("Since {date}.", date="1993") == "Since 1993."
+
+
+def test_languages_are_named_in_the_readers_language_and_case() -> None:
+    i18n = I18n()
+    named = {
+        lang: (
+            [i18n(lang).language(code) for code in ("ru", "tg", "en")],
+            i18n(lang).language("tg", capital=True),
+            i18n(lang).in_language("tg"),
+        )
+        for lang in ("ru", "tg", "en")
+    }
+    assert named == {
+        "ru": (["русский", "таджикский", "английский"], "Таджикский", "на таджикском"),
+        "tg": (["русӣ", "тоҷикӣ", "англисӣ"], "Тоҷикӣ", "бо забони тоҷикӣ"),
+        "en": (["Russian", "Tajik", "English"], "Tajik", "in Tajik"),
+    }

@@ -41,14 +41,14 @@ async def test_full_post_in_three_languages(bot: Harness) -> None:
     users = await subscribers(bot, "ru", "tg", "en")
     admin = bot.user(language_code="en", user_id=ADMIN)
     start = bot.api.last_seq
-    assert "Send the news text in <b>Русский</b>" in (await admin.send("/post")).last.html
+    assert "Send the news text <b>in Russian</b>" in (await admin.send("/post")).last.html
     await admin.send("<b>Новость</b> дня")  # plain text with markup characters stays text
     await admin.send("Хабари рӯз")
     preview = await admin.send("News of the day")
     texts = [r.text for r in preview]
-    assert "Preview for readers in Русский:" in texts and "Хабари рӯз" in texts
+    assert "Preview for readers in Russian:" in texts and "Хабари рӯз" in texts
     assert preview.last.text.startswith(
-        "Ready to send to 3 news subscribers (Русский 1, Тоҷикӣ 1, English 1)."
+        "Ready to send to 3 news subscribers (Russian 1, Tajik 1, English 1)."
     )
     await admin.press("Send to 3")
     await bot.services.sender.drain(everything=True)
@@ -62,6 +62,50 @@ async def test_full_post_in_three_languages(bot: Harness) -> None:
     assert "Sent: 3 · failed: 0 · cancelled: 0" in report.result["text"]
 
 
+STAFF_SENTENCES = {
+    "ru": {
+        "ask": "Отправьте текст новости <b>на русском</b>.",
+        "skip": "Пропустить таджикский",
+        "fallback": ["Русский", "Английский"],
+        "preview": "Так увидят читатели, у которых бот на таджикском: (они получат русский текст)",
+        "summary": "(русский 1, таджикский 1, английский 1)",
+        "toggle": "✅ Таджикский · 1",
+        "stats": "По языкам: русский 2, таджикский 1, английский 1",
+    },
+    "tg": {
+        "ask": "Матни хабарро <b>бо забони русӣ</b> фиристед.",
+        "skip": "Бе забони тоҷикӣ",
+        "fallback": ["Русӣ", "Англисӣ"],
+        "preview": "Онҳое, ки ботро бо забони тоҷикӣ истифода мебаранд, инро мебинанд: "
+        "(ба онҳо матни русӣ фиристода мешавад)",
+        "summary": "(русӣ 1, тоҷикӣ 1, англисӣ 1)",
+        "toggle": "✅ Тоҷикӣ · 1",
+        "stats": "Аз рӯи забон: русӣ 1, тоҷикӣ 2, англисӣ 1",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "tg"])
+async def test_staff_sentences_name_languages_in_the_staffs_language(
+    bot: Harness, lang: str
+) -> None:
+    # Before: «на языке: <b>Русский</b>», «Пропустить: Тоҷикӣ», «бо забони Русский».
+    expected = STAFF_SENTENCES[lang]
+    await subscribers(bot, "ru", "tg", "en")
+    admin = bot.user(language_code=lang, user_id=ADMIN)
+    assert expected["ask"] in (await admin.send("/post")).last.html
+    await admin.send("Новость")
+    await admin.press(expected["skip"])
+    choice = (await admin.send("News")).last
+    assert [b.text for b in choice.flat_buttons][:2] == expected["fallback"]
+    preview = await admin.press(expected["fallback"][0])
+    assert expected["preview"] in [r.text for r in preview]
+    assert expected["summary"] in preview.last.text
+    assert expected["toggle"] in [b.text for b in preview.last.flat_buttons]
+    await admin.press("✖️")
+    assert expected["stats"] in (await admin.send("/stats")).last.text
+
+
 async def test_skipped_language_gets_the_fallback_chosen_by_staff(bot: Harness) -> None:
     users = await subscribers(bot, "ru", "tg", "en")
     admin = bot.user(language_code="en", user_id=ADMIN)
@@ -71,9 +115,9 @@ async def test_skipped_language_gets_the_fallback_chosen_by_staff(bot: Harness) 
     await admin.send("Хабар")
     choice = (await admin.press("Skip English")).last
     assert choice.text == "Readers of the skipped languages get the news in:"
-    assert [b.text for b in choice.flat_buttons] == ["Русский", "Тоҷикӣ", "✖️ Cancel"]
-    preview = await admin.press("Тоҷикӣ")
-    assert any("(they get the Тоҷикӣ text)" in r.text for r in preview)
+    assert [b.text for b in choice.flat_buttons] == ["Russian", "Tajik", "✖️ Cancel"]
+    preview = await admin.press("Tajik")
+    assert any("(they get the Tajik text)" in r.text for r in preview)
     await admin.press("Send to 3")
     await bot.services.sender.drain(everything=True)
     assert news_to(bot, users["en"][0], start) == ["Хабар"]
@@ -85,8 +129,8 @@ async def test_a_single_language_needs_no_fallback_question(bot: Harness) -> Non
     admin = bot.user(language_code="en", user_id=ADMIN)
     start = bot.api.last_seq
     await admin.send("/post")
-    await admin.press("Skip Русский")
-    await admin.press("Skip Тоҷикӣ")
+    await admin.press("Skip Russian")
+    await admin.press("Skip Tajik")
     preview = await admin.send("Only English")
     assert preview.last.text.startswith("Ready to send to 1 news subscriber (")
     await admin.press("Send to 1")
@@ -99,8 +143,8 @@ async def test_entities_become_html(bot: Harness) -> None:
     admin = bot.user(language_code="en", user_id=ADMIN)
     start = bot.api.last_seq
     await admin.send("/post")
-    await admin.press("Skip Русский")
-    await admin.press("Skip Тоҷикӣ")
+    await admin.press("Skip Russian")
+    await admin.press("Skip Tajik")
     update_id = bot.api.add_update(
         {
             "message": {
@@ -142,7 +186,7 @@ async def test_cancel_at_each_step_sends_nothing(bot: Harness, step: str) -> Non
         await admin.send("Хабар")
         await admin.press("Skip English")
     if step == "preview":
-        await admin.press("Русский")
+        await admin.press("Russian")
     reply = (
         (await admin.send("/cancel")).last
         if step != "preview"
@@ -158,8 +202,8 @@ async def test_double_confirm_queues_once(bot: Harness) -> None:
     await subscribers(bot, "en", "en")
     admin = bot.user(language_code="en", user_id=ADMIN)
     await admin.send("/post")
-    await admin.press("Skip Русский")
-    await admin.press("Skip Тоҷикӣ")
+    await admin.press("Skip Russian")
+    await admin.press("Skip Tajik")
     await admin.send("Once")
     summary = copy.deepcopy(admin.last_message_with_buttons())  # as the client still shows it
     await admin.press("Send to 2", message=summary)
@@ -174,8 +218,8 @@ async def test_stop_a_running_broadcast(bot: Harness) -> None:
     bot.api.fail("sendMessage", delay=0.3, times=100, when=lambda p: p.get("chat_id") != ADMIN)
     admin = bot.user(language_code="en", user_id=ADMIN)
     await admin.send("/post")
-    await admin.press("Skip Русский")
-    await admin.press("Skip Тоҷикӣ")
+    await admin.press("Skip Russian")
+    await admin.press("Skip Tajik")
     await admin.send("Slow news")
     await admin.press("Send to 12")
     screen = (await admin.send("/broadcasts")).last
@@ -195,8 +239,8 @@ async def test_stop_on_an_older_screen_after_the_end_stops_nothing(bot: Harness)
     bot.api.fail("sendMessage", delay=0.3, times=1, when=lambda p: p.get("chat_id") != ADMIN)
     admin = bot.user(language_code="en", user_id=ADMIN)
     await admin.send("/post")
-    await admin.press("Skip Русский")
-    await admin.press("Skip Тоҷикӣ")
+    await admin.press("Skip Russian")
+    await admin.press("Skip Tajik")
     await admin.send("News")
     await admin.press("Send to 1")
     screen = (await admin.send("/broadcasts")).last
@@ -220,7 +264,7 @@ async def test_stats_match_the_database(bot: Harness) -> None:
     text = stats.text
     # 3 subscribers + the blocked user + the admin
     assert "Users: 4 active, 1 blocked" in text
-    assert "By language: Русский 2, Тоҷикӣ 1, English 2" in text
+    assert "By language: Russian 2, Tajik 1, English 2" in text
     assert "Subscribers: reminders 3, news 3" in text
     assert "Outbox backlog: 0 pending, 0 in flight" in text
 

@@ -85,7 +85,7 @@ async def test_sigterm_during_a_staff_broadcast_stops_within_ten_seconds(
         after = api.last_seq
         api.message_update(admin, "/post", chat)
         message = await answered(api, after, "Send the news text")
-        for label in ("Skip Русский", "Skip Тоҷикӣ"):
+        for label in ("Skip Russian", "Skip Tajik"):
             after = api.last_seq
             api.callback_update(admin, message, button(message, label))
             message = await answered(api, after, "Send the news text")
@@ -175,7 +175,7 @@ async def test_sigkill_right_after_send_queues_once_or_shows_the_draft_back(
             after = api.last_seq
             api.message_update(admin, "/post", chat)
             message = await answered(api, after, "Send the news text")
-            for label in ("Skip Русский", "Skip Тоҷикӣ"):
+            for label in ("Skip Russian", "Skip Tajik"):
                 after = api.last_seq
                 api.callback_update(admin, message, button(message, label))
                 message = await answered(api, after, "Send the news text")
