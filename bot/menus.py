@@ -10,6 +10,7 @@ from bot.context import Services
 from bot.features import Feature, all_commands, public_commands, staff_commands
 from bot.i18n import Translator
 from bot.languages import DEFAULT_LANGUAGE
+from bot.render.html import escape
 from bot.ui import Button
 
 
@@ -73,3 +74,24 @@ async def refresh_chat_menu(bot: Bot, services: Services, chat_id: int, lang: st
 def main_menu_rows(tr: Translator, features: tuple[Feature, ...]) -> list[list[Button]]:
     buttons = [(tr.lazy(c.button), MENU.pack(c.name)) for c in all_commands(features) if c.button]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def welcome(tr: Translator, first_name: str | None) -> str:
+    """What /start and a «Привет» in a private chat answer, above the main menu."""
+    name = escape(first_name or tr.pgettext("start", "friend"))
+    return tr.pgettext(
+        "start",
+        "Hello, {name}! 🇺🇳🇹🇯\n\n"
+        "I tell the story of the partnership between the United Nations and Tajikistan: "
+        "sourced facts, the history since 1992, anniversaries, UN agencies and their contacts.\n\n"
+        "Choose a section below, or your language.",
+    ).format(name=name)
+
+
+def group_greeting(tr: Translator) -> str:
+    """Short in groups: the full menu is in the private chat."""
+    return tr.pgettext(
+        "start",
+        "🇺🇳🇹🇯 I tell the story of the UN and Tajikistan. Here: /facts, /history, /today, "
+        "/next, /search. Group admins: /subscribe and /settings.",
+    )

@@ -18,6 +18,7 @@ from handlers import (
     post,
     privacy,
     search,
+    smalltalk,
     staff_tools,
     start,
     subscriptions,
@@ -35,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     downloads.FEATURE,
     agencies.FEATURE,
     subscriptions.FEATURE,
+    smalltalk.FEATURE,  # before search: «Привет» is a greeting, not a query
     search.FEATURE,
     language.FEATURE,
     help.FEATURE,

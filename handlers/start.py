@@ -10,21 +10,8 @@ from bot.features import Command, Feature
 from bot.feedback import rating_rows
 from bot.groups import is_group
 from bot.i18n import lazy_pgettext
-from bot.menus import main_menu_rows
-from bot.render.html import escape
+from bot.menus import group_greeting, main_menu_rows, welcome
 from bot.ui import keyboard, language_row, respond
-
-
-def greeting(context: BotContext, first_name: str | None) -> str:
-    tr = context.tr
-    name = escape(first_name or tr.pgettext("start", "friend"))
-    return tr.pgettext(
-        "start",
-        "Hello, {name}! 🇺🇳🇹🇯\n\n"
-        "I tell the story of the partnership between the United Nations and Tajikistan: "
-        "sourced facts, the history since 1992, anniversaries, UN agencies and their contacts.\n\n"
-        "Choose a section below, or your language.",
-    ).format(name=name)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -42,17 +29,9 @@ async def start(update: Update, context: BotContext) -> None:
             await respond(update, item, keyboard([*rating, *rows]))
             return
     if is_group(update.effective_chat):  # short in groups: the full menu is in private
-        await respond(update, group_greeting(context), group_keyboard(context))
+        await respond(update, group_greeting(context.tr), group_keyboard(context))
         return
-    await respond(update, greeting(context, user.first_name if user else None), keyboard(rows))
-
-
-def group_greeting(context: BotContext) -> str:
-    return context.tr.pgettext(
-        "start",
-        "🇺🇳🇹🇯 I tell the story of the UN and Tajikistan. Here: /facts, /history, /today, "
-        "/next, /search. Group admins: /subscribe and /settings.",
-    )
+    await respond(update, welcome(context.tr, user.first_name if user else None), keyboard(rows))
 
 
 def group_keyboard(context: BotContext) -> InlineKeyboardMarkup:
