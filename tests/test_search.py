@@ -297,7 +297,9 @@ async def test_an_alias_added_to_the_glossary_becomes_searchable(harness: Harnes
     # No alias list in the code: the glossary's data is what makes ЮНМОТ work in Russian,
     # where no text says ЮНМОТ (the Russian texts write МНООНТ).
     assert "ЮНМОТ" in (CONTENT_DIR / "glossary.toml").read_text()
-    russian = [t for kind, _, _, lang, t in read_content().texts() if lang == "ru" and kind != "term"]
+    russian = [
+        t for kind, _, _, lang, t in read_content().texts() if lang == "ru" and kind != "term"
+    ]
     assert not any("ЮНМОТ" in text for text in russian)
     assert match_expression("ЮНМОТ") is not None
     assert "event:unmot-opened" in await top(harness, "ru", "ЮНМОТ")
@@ -335,6 +337,8 @@ async def test_ranking_exact_words_and_titles_first(harness: Harness) -> None:
     assert (await top(harness, "en", "join UN", 1)) == ["fact:un-day-in-tajikistan"]
     # The title that names it above the texts that mention it.
     assert (await top(harness, "ru", "Устав ООН", 1)) == ["event:un-charter-in-force"]
+    # ... even where a short text says the word twice ("refugee emergencies ... refugees").
+    assert (await top(harness, "en", "refugee", 1)) == ["agency:unhcr"]
     # The user's language first: a Russian title for a Russian user, on a Latin query.
     answer = await harness.user(language_code="ru").inline("UNICEF")
     assert answer["results"][0]["id"] == "agency:unicef"
