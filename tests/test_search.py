@@ -406,6 +406,19 @@ async def test_chat_says_which_query_it_searched_after_a_correction(harness: Har
     )
 
 
+async def test_a_short_acronym_does_not_start_other_words_through_transliteration(
+    harness: Harness,
+) -> None:
+    """«ЦУР» (the SDGs) found eight texts of «Шӯрои Амният» too: its skeleton "sur" was
+    taken as the start of "suroi"."""
+    assert set(await top(harness, "tg", "ЦУР", 10)) == {
+        "fact:joint-programmes",
+        "event:first-sdg-report-2018",
+    }
+    # while typing, the start of a word still finds it in any script
+    assert "event:accession" in await top(harness, "tg", "тоҷ", 10)
+
+
 async def test_a_latin_word_is_not_corrected_into_another_script(harness: Harness) -> None:
     """«unicef phone» once showed results for «unicef фонд»: a short word one letter from
     a transliteration is a different word, not a typo of it."""

@@ -157,7 +157,9 @@ def _word_group(word: str, last: bool, vocabulary: Vocabulary | None, query: Que
         group += [Alt(f, prefix=True) for f in stems]
     if prefix:
         group.append(Alt(folded, prefix=True))
-        if len(skeleton(folded)) >= 3:
+        # A known word's 3-letter skeleton starts too many others: «ЦУР» (sur) is not the
+        # start of «Шӯрои» (suroi); while typing, «тоҷ» (toj) still is.
+        if len(skeleton(folded)) >= (4 if known else 3):
             group.append(Alt(skeleton(folded), prefix=True, column="loose"))
     if not group and vocabulary is not None:
         fixes = vocabulary.exact.correct(folded)
