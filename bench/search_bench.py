@@ -36,7 +36,15 @@ from bench.common import (
 from bot.content.model import CONTENT_DIR, Content
 from bot.content.store import to_rows
 from bot.content.validation import read_content
-from bot.search import build_docs, build_index, find, match_expression, rank, set_vocabulary
+from bot.search import (
+    build_docs,
+    build_index,
+    find,
+    match_expression,
+    parse,
+    rank,
+    set_vocabulary,
+)
 from bot.storage import Database
 from bot.storage.content_index import WEIGHT_EXACT, WEIGHT_KEYS, WEIGHT_LOOSE
 
@@ -84,7 +92,7 @@ QUERIES: list[tuple[str, str, str]] = [
 ]
 
 SQL = (
-    "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score FROM search "
+    "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score, keys FROM search "
     "WHERE search MATCH ? ORDER BY score LIMIT ?"
 )
 
@@ -151,10 +159,12 @@ def dissect(
             (*weights, match),
         )
         t_60 = best_of(con, SQL, (*weights, match, 60))
-        rows = [(r[0], r[1], r[2], float(r[3])) for r in con.execute(SQL, (*weights, match, 600))]
+        rows = [
+            (r[0], r[1], r[2], float(r[3]), r[4]) for r in con.execute(SQL, (*weights, match, 600))
+        ]
         started = time.perf_counter()
         for _ in range(5):
-            rank(rows, lang)
+            rank(rows, lang, [parse(query).groups])
         t_rank = (time.perf_counter() - started) / 5
         t_find = min(times[(category, lang, query)])
         scoring.append(max(t_bm25 - t_rowids, 0.0) / t_full)
@@ -212,9 +222,7 @@ async def run(args: argparse.Namespace, report: Report) -> None:
             db = await Database.open(path)
             try:
                 seconds = await load(db, content)
-                items = sum(
-                    len(content.items[k]) for k in ("event", "fact", "agency", "contact")
-                )
+                items = sum(len(content.items[k]) for k in ("event", "fact", "agency", "contact"))
                 log(f"search: {name} loaded ({items:,} items × 3 languages) in {seconds:.1f} s")
                 times = await time_find(db, rounds, budget)
                 results[name] = (path, times, items)

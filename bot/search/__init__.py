@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -228,6 +228,7 @@ class Hit:
     item_id: str
     own_language: bool
     score: float
+    titled: bool = False  # its keys (title, acronyms, dates) hold every word of the query
 
 
 @dataclass(frozen=True)
@@ -236,19 +237,65 @@ class Result:
     corrected: str | None = None  # the query as searched, when a word was corrected
 
 
-def rank(rows: Iterable[tuple[str, str, str, float]], lang: str) -> list[Hit]:
-    """One hit per item: matched in the user's language first, then by bm25 (lower is better)."""
+def _keys_test(queries: list[list[Group]]) -> Callable[[str], bool]:
+    """Whether a document's keys hold every group of one of the queries, as the groups'
+    FTS5 expressions would match there; each distinct keys text is tested once."""
+    compiled = [
+        [
+            (
+                frozenset(a.token for a in group if a.column in _KEYS and not a.prefix),
+                tuple(a.token for a in group if a.column in _KEYS and a.prefix),
+            )
+            for group in groups
+        ]
+        for groups in queries
+    ]
+    seen: dict[str, bool] = {}
+
+    def holds(keys: str) -> bool:
+        if keys not in seen:
+            words = keys.split()
+            present = set(words)
+            seen[keys] = any(
+                all(
+                    not exact.isdisjoint(present)
+                    or (bool(starts) and any(w.startswith(starts) for w in words))
+                    for exact, starts in query
+                )
+                for query in compiled
+            )
+        return seen[keys]
+
+    return holds
+
+
+_KEYS = ("keys", "text")  # the columns of an alternative that match in the keys
+
+
+def rank(
+    rows: Iterable[tuple[str, str, str, float, str]],
+    lang: str,
+    queries: list[list[Group]] | None = None,
+) -> list[Hit]:
+    """One hit per item: matched in the user's language first; then, with the `queries`
+    the rows matched, those whose keys hold every word (Meilisearch's "attribute" rule:
+    bm25 alone put three texts saying "refugees" twice above the UN Refugee Agency for
+    "refugee"); then by bm25 (lower is better)."""
     best: dict[tuple[str, str], Hit] = {}
-    for kind, item_id, doc_lang, score in rows:
-        hit = Hit(kind, item_id, doc_lang == lang, score)
+    holds = _keys_test(queries) if queries else None
+    for kind, item_id, doc_lang, score, keys in rows:
+        own = doc_lang == lang
+        titled = own and holds is not None and holds(keys)
+        hit = Hit(kind, item_id, own, score, titled)
         current = best.get((kind, item_id))
-        if current is None or (hit.own_language, -hit.score) > (
+        if current is None or (hit.own_language, hit.titled, -hit.score) > (
             current.own_language,
+            current.titled,
             -current.score,
         ):
             best[(kind, item_id)] = hit
     # A stable sort: equal scores (unranked broad matches) keep their content order.
-    return sorted(best.values(), key=lambda h: (not h.own_language, h.score))
+    return sorted(best.values(), key=lambda h: (not h.own_language, not h.titled, h.score))
 
 
 def _all(groups: list[Group], keys_only: bool = False) -> str | None:
@@ -306,25 +353,11 @@ async def _run(
         if keys and keys_bound != 0 and await _few(db, own_keys, keys_bound):
             rows = await db.content.search(own_keys, limit)
         rows += await db.content.search(own, limit, ranked=False)
-        return rank(rows, lang)
+        return rank(rows, lang, groups)
     rows = await db.content.search(own, limit)
     if len(rows) < limit:
         rows += await db.content.search(f'({match}) NOT lang : "{lang}"', limit - len(rows))
-    return await _titles_first(db, rank(rows, lang), groups, lang, limit)
-
-
-async def _titles_first(
-    db: Database, hits: list[Hit], groups: list[list[Group]], lang: str, limit: int
-) -> list[Hit]:
-    """Items whose title, acronym or date holds every word before those that only mention
-    them (Meilisearch's "attribute" rule): bm25 alone put three texts saying "refugees"
-    twice above the UN Refugee Agency for "refugee"."""
-    keys = " OR ".join(f"({m})" for m in (_all(g, True) for g in groups) if m)
-    if not keys or len(hits) < 2:
-        return hits
-    rows = await db.content.search(f'({keys}) AND lang : "{lang}"', limit, ranked=False)
-    titled = {(kind, item_id) for kind, item_id, _lang, _score in rows}
-    return sorted(hits, key=lambda h: (not h.own_language, (h.kind, h.item_id) not in titled))
+    return rank(rows, lang, groups)
 
 
 async def search(db: Database, text: str, lang: str, limit: int = LIMIT) -> Result:

@@ -69,22 +69,22 @@ class ContentIndex:
 
     async def search(
         self, match: str, limit: int, *, ranked: bool = True
-    ) -> list[tuple[str, str, str, float]]:
-        """(kind, item id, language, bm25 score) of the best documents for a MATCH built
-        by bot.search.match_expression (never raw user text); unranked: in content order,
-        score 0, without computing bm25."""
+    ) -> list[tuple[str, str, str, float, str]]:
+        """(kind, item id, language, bm25 score, keys column) of the best documents for a
+        MATCH built by bot.search.match_expression (never raw user text); unranked: in
+        content order, score 0, without computing bm25."""
         if not ranked:
             rows = await self._conn.fetchall(
-                "SELECT kind, item_id, lang, 0.0 FROM search WHERE search MATCH ? LIMIT ?",
+                "SELECT kind, item_id, lang, 0.0, keys FROM search WHERE search MATCH ? LIMIT ?",
                 (match, limit),
             )
         else:
             rows = await self._conn.fetchall(
-                "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score FROM search "
-                "WHERE search MATCH ? ORDER BY score LIMIT ?",
+                "SELECT kind, item_id, lang, bm25(search, 0, 0, 0, ?, ?, ?) AS score, keys "
+                "FROM search WHERE search MATCH ? ORDER BY score LIMIT ?",
                 (WEIGHT_KEYS, WEIGHT_EXACT, WEIGHT_LOOSE, match, limit),
             )
-        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
+        return [(r[0], r[1], r[2], float(r[3]), r[4]) for r in rows]
 
     async def search_count(self, match: str, cap: int | None = None) -> int:
         """Documents matching; with `cap`, counting stops there (cap + 1 means "more")."""
