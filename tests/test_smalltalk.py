@@ -37,6 +37,23 @@ async def bot(tmp_path: Path, small_content: Path) -> AsyncIterator[Harness]:
         ("Ташаккур", "thanks"),
         ("Thank you!", "thanks"),
         ("🙏", "thanks"),
+        # with the words that only address someone or fill in (found in the sandbox walk:
+        # each was searched, «шумо» finding «шумораи гурезагон», "ok thanks" → "ok thans")
+        ("привет всем", "greeting"),
+        ("Салом, чӣ хел шумо?", "greeting"),
+        ("hey there", "greeting"),
+        ("Ташаккур ба шумо", "thanks"),
+        ("спасибо, всё понятно", "thanks"),
+        ("ok thanks", "thanks"),
+        ("thank u", "thanks"),
+        ("Спасибо за информацию", "thanks"),
+        # as people spell them
+        ("Здраствуйте", "greeting"),
+        ("Ассаляму алейкум", "greeting"),
+        ("ташакур", "thanks"),
+        ("Сипос", "thanks"),
+        ("ты", None),  # not "ty" (thank you): a Latin phrase matches only Latin text
+        ("помощь", None),  # a filler alone is a query
         ("Привет, когда Таджикистан вступил в ООН?", None),  # a question, with a greeting
         ("спасибо ООН за помощь", None),
         ("Рахмон", None),
