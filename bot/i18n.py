@@ -228,6 +228,11 @@ def utc_offset(offset: dt.timedelta) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+def lower_first(text: str) -> str:
+    """A button's label inside a sentence: «Получатели: все чаты», not «Все чаты»."""
+    return text[:1].lower() + text[1:]
+
+
 _PLACEHOLDER_STOP = re.compile(r"\{(\w+)\}\.")
 
 

@@ -30,7 +30,7 @@ from bot.conversations import run_command
 from bot.dates import PartialDate
 from bot.drafts import POST, NewsDraft
 from bot.features import STAFF, Command, Feature
-from bot.i18n import Translator, lazy_pgettext
+from bot.i18n import Translator, lazy_pgettext, lower_first
 from bot.languages import LANGUAGES
 from bot.render.html import escape
 from bot.scheduled import confirmed_prompt
@@ -180,13 +180,14 @@ async def _preview(update: Update, context: BotContext, draft: NewsDraft) -> int
     for lang in LANGUAGES:
         origin = lang if draft.texts.get(lang) else draft.fallback
         assert origin is not None
-        note = tr.pgettext("post", "Preview for readers {in_language}:").format(
-            in_language=tr.in_language(lang)
-        )
-        if origin != lang:
-            note += " " + tr.pgettext("post", "(they get the {language} text)").format(
-                language=tr.language(origin)
+        if origin == lang:
+            note = tr.pgettext("post", "Preview for readers {in_language}:").format(
+                in_language=tr.in_language(lang)
             )
+        else:
+            note = tr.pgettext(
+                "post", "Preview for readers {in_language} (they get the {language} text):"
+            ).format(in_language=tr.in_language(lang), language=tr.language(origin))
         await chat.send_message(f"<i>{escape(note)}</i>")
         await chat.send_message(
             texts[lang],
@@ -245,7 +246,7 @@ async def summary(
     lines = [
         summary_text,
         tr.pgettext("post", "Audience: {chats}.").format(
-            chats=escape(tr.lazy(CHATS_LABELS[audience.chats]))
+            chats=escape(lower_first(tr.lazy(CHATS_LABELS[audience.chats])))
         ),
     ]
     if draft.send_at is None:

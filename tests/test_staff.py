@@ -67,20 +67,22 @@ STAFF_SENTENCES = {
         "ask": "Отправьте текст новости <b>на русском</b>.",
         "skip": "Пропустить таджикский",
         "fallback": ["Русский", "Английский"],
-        "preview": "Так увидят читатели, у которых бот на таджикском: (они получат русский текст)",
+        "preview": "Так увидят читатели, у которых бот на таджикском (им придет русский текст):",
         "summary": "(русский 1, таджикский 1, английский 1)",
         "toggle": "✅ Таджикский · 1",
         "stats": "По языкам: русский 2, таджикский 1, английский 1",
+        "audience": "Получатели: все чаты.",
     },
     "tg": {
         "ask": "Матни хабарро <b>бо забони русӣ</b> фиристед.",
-        "skip": "Бе забони тоҷикӣ",
+        "skip": "Бе матни тоҷикӣ",
         "fallback": ["Русӣ", "Англисӣ"],
-        "preview": "Онҳое, ки ботро бо забони тоҷикӣ истифода мебаранд, инро мебинанд: "
-        "(ба онҳо матни русӣ фиристода мешавад)",
+        "preview": "Онҳое, ки ботро бо забони тоҷикӣ истифода мебаранд, инро мебинанд "
+        "(ба онҳо матни русӣ фиристода мешавад):",
         "summary": "(русӣ 1, тоҷикӣ 1, англисӣ 1)",
         "toggle": "✅ Тоҷикӣ · 1",
         "stats": "Аз рӯи забон: русӣ 1, тоҷикӣ 2, англисӣ 1",
+        "audience": "Гирандагон: ҳамаи чатҳо.",
     },
 }
 
@@ -101,6 +103,7 @@ async def test_staff_sentences_name_languages_in_the_staffs_language(
     preview = await admin.press(expected["fallback"][0])
     assert expected["preview"] in [r.text for r in preview]
     assert expected["summary"] in preview.last.text
+    assert expected["audience"] in preview.last.text  # a label inside a sentence
     assert expected["toggle"] in [b.text for b in preview.last.flat_buttons]
     await admin.press("✖️")
     assert expected["stats"] in (await admin.send("/stats")).last.text
