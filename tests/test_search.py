@@ -419,6 +419,14 @@ async def test_a_short_acronym_does_not_start_other_words_through_transliteratio
     assert "event:accession" in await top(harness, "tg", "тоҷ", 10)
 
 
+async def test_a_transliteration_corrected_to_a_stem_is_shown_as_a_word(
+    harness: Harness,
+) -> None:
+    """«ledniki» was shown as searched for «lednik», the Latin skeleton of the stem."""
+    ru = (await harness.user(language_code="ru").send("ledniki")).last.text
+    assert ru.startswith("Показаны результаты по запросу «ледников»:"), ru
+
+
 async def test_a_latin_word_is_not_corrected_into_another_script(harness: Harness) -> None:
     """«unicef phone» once showed results for «unicef фонд»: a short word one letter from
     a transliteration is a different word, not a typo of it."""

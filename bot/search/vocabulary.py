@@ -97,5 +97,14 @@ class Vocabulary:
                 break
             if word in self.shown and len(word) <= len(form) + 4:
                 near.append(word)
+        if not near and form not in self.shown:
+            # A Latin skeleton of a stem (lednik): the content's word it starts (ледников)
+            # rather than the skeleton itself.
+            i = bisect.bisect_left(self.loose.sorted, form)
+            for word in self.loose.sorted[i : i + 50]:
+                if not word.startswith(form):
+                    break
+                if word in self.shown and len(word) <= len(form) + 4:
+                    near.append(word)
         best = min(near, key=lambda w: (Levenshtein.distance(w, typed), w), default=form)
         return self.shown.get(best, best)
