@@ -339,6 +339,10 @@ async def test_ranking_exact_words_and_titles_first(harness: Harness) -> None:
     assert (await top(harness, "ru", "Устав ООН", 1)) == ["event:un-charter-in-force"]
     # ... even where a short text says the word twice ("refugee emergencies ... refugees").
     assert (await top(harness, "en", "refugee", 1)) == ["agency:unhcr"]
+    # An agency's focal point for its name and the word for a contact (it was sixth).
+    assert (await top(harness, "en", "unicef contacts", 1)) == ["contact:unicef-pi"]
+    assert (await top(harness, "ru", "контакты ЮНИСЕФ", 1)) == ["contact:unicef-pi"]
+    assert (await top(harness, "tg", "тамоси UNICEF", 1)) == ["contact:unicef-pi"]
     # The user's language first: a Russian title for a Russian user, on a Latin query.
     answer = await harness.user(language_code="ru").inline("UNICEF")
     assert answer["results"][0]["id"] == "agency:unicef"

@@ -235,10 +235,17 @@ def agency_search(content: Content, agency: Agency, lang: str) -> SearchTexts:
     )
 
 
+# What people add to an agency's name when they want its focal point: «контакты ЮНИСЕФ»,
+# «тамоси UNICEF», "unicef phone" (folded; query words meet them through their stems).
+CONTACT_WORDS = "контакт телефон почта тамос contact phone email"
+
+
 def contact_search(content: Content, contact: Contact, lang: str) -> SearchTexts:
+    """The agency's acronyms and the words for a contact are keys: "unicef contacts" ranks
+    the focal point first, not four events that name UNICEF."""
     agency = content.get("agency", contact.agency)
     acronyms = [agency.acronym[x] for x in LANGUAGES] if agency else []
-    return SearchTexts([contact.name[lang]], [contact.role[lang], *acronyms])
+    return SearchTexts([contact.name[lang]], [contact.role[lang]], [*acronyms, CONTACT_WORDS])
 
 
 def period_search(content: Content, period: Period, lang: str) -> SearchTexts:
