@@ -431,6 +431,17 @@ async def test_a_transliteration_corrected_to_a_stem_is_shown_as_a_word(
     assert ru.startswith("Показаны результаты по запросу «ледников»:"), ru
 
 
+async def test_a_question_in_other_words_than_the_content_finds_the_answer(
+    harness: Harness,
+) -> None:
+    """The accession says "became a Member", not "join"; the fact says «учреждение», not
+    «агентство»: neither was found before."""
+    joined = await top(harness, "en", "when did Tajikistan join the UN", 5)
+    assert "event:accession" in joined and joined[0] == "fact:un-day-in-tajikistan"
+    agencies = await top(harness, "ru", "сколько агентств ООН в Таджикистане", 5)
+    assert "fact:twenty-one-agencies" in agencies
+
+
 async def test_a_latin_word_is_not_corrected_into_another_script(harness: Harness) -> None:
     """«unicef phone» once showed results for «unicef фонд»: a short word one letter from
     a transliteration is a different word, not a typo of it."""

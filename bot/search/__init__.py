@@ -55,6 +55,28 @@ _STOP_WORDS = """
 """
 STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
 
+# Words a question uses for what the content says otherwise: "join" for "became a Member",
+# «агентство» for «учреждение». Each word of a group also finds the others (their stems),
+# ranked as the word itself.
+_SYNONYMS = """
+    join joined membership member
+    вступил вступила вступить вступление член членство
+    агентство агентства агентств агенство агенств учреждение учреждения учреждений
+"""
+
+
+def _synonyms(text: str) -> dict[str, frozenset[str]]:
+    """Each form (folded, stemmed) of a group's words → every form of the group."""
+    found: dict[str, frozenset[str]] = {}
+    for line in text.strip().splitlines():
+        forms = frozenset(f for w in line.split() for f in {fold(w)} | query_stems(w))
+        for form in forms:
+            found[form] = found.get(form, frozenset()) | forms
+    return found
+
+
+SYNONYMS = _synonyms(_SYNONYMS)
+
 
 _VOCABULARIES: weakref.WeakKeyDictionary[Database, Vocabulary] = weakref.WeakKeyDictionary()
 
@@ -135,6 +157,7 @@ def _date_group(date: DateQuery) -> Group:
 def _word_group(word: str, last: bool, vocabulary: Vocabulary | None, query: Query) -> Group:
     folded = fold(word)
     forms = {folded} | query_stems(word)
+    forms |= {f for form in list(forms) for f in SYNONYMS.get(form, ())}
     loose = {skeleton(f) for f in forms if len(skeleton(f)) >= 3 or folded.isdigit()}
     known = (
         vocabulary is None
