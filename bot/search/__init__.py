@@ -260,6 +260,9 @@ class Result:
     corrected: str | None = None  # the query as searched, when a word was corrected
 
 
+_KEYS = ("keys", "text")  # the columns of an alternative that match in the keys
+
+
 def _keys_test(queries: list[list[Group]]) -> Callable[[str], bool]:
     """Whether a document's keys hold every group of one of the queries, as the groups'
     FTS5 expressions would match there; each distinct keys text is tested once."""
@@ -290,9 +293,6 @@ def _keys_test(queries: list[list[Group]]) -> Callable[[str], bool]:
         return seen[keys]
 
     return holds
-
-
-_KEYS = ("keys", "text")  # the columns of an alternative that match in the keys
 
 
 def rank(

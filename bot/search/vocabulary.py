@@ -90,21 +90,21 @@ class Vocabulary:
     def display(self, form: str, typed: str) -> str:
         """A correction as the content writes it: of the words that start with the
         corrected form (a stem: ледник), the one nearest to what was typed (ледники)."""
-        i = bisect.bisect_left(self.exact.sorted, form)
+        near = self._shown_starting(self.exact, form)
+        if not near and form not in self.shown:
+            # A Latin skeleton of a stem (lednik): the content's word it starts (ледников)
+            # rather than the skeleton itself.
+            near = self._shown_starting(self.loose, form)
+        best = min(near, key=lambda w: (Levenshtein.distance(w, typed), w), default=form)
+        return self.shown.get(best, best)
+
+    def _shown_starting(self, words: Words, form: str) -> list[str]:
+        """The shown words of `words` that start with `form`, at most 4 letters longer."""
         near: list[str] = []
-        for word in self.exact.sorted[i : i + 50]:
+        i = bisect.bisect_left(words.sorted, form)
+        for word in words.sorted[i : i + 50]:
             if not word.startswith(form):
                 break
             if word in self.shown and len(word) <= len(form) + 4:
                 near.append(word)
-        if not near and form not in self.shown:
-            # A Latin skeleton of a stem (lednik): the content's word it starts (ледников)
-            # rather than the skeleton itself.
-            i = bisect.bisect_left(self.loose.sorted, form)
-            for word in self.loose.sorted[i : i + 50]:
-                if not word.startswith(form):
-                    break
-                if word in self.shown and len(word) <= len(form) + 4:
-                    near.append(word)
-        best = min(near, key=lambda w: (Levenshtein.distance(w, typed), w), default=form)
-        return self.shown.get(best, best)
+        return near
